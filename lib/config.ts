@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every process calls {@link loadConfig} once at
+ * start-up and passes the typed result down; a bad value stops start-up with the key's name.
+ */
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const num = (def: number, min = -Infinity, max = Infinity) =>
+  z.coerce.number().min(min).max(max).default(def);
+const port = (def: number) => int(def, 0, 65535);
+/** Environment variables, by name, with their defaults. The README's configuration table mirrors it. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('data'),
+  REFERENCE_SECTORS_FILE: z.string().min(1).default('reference/sectors.json'),
+
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('fin-line'),
+  TEMPORAL_UI_PORT: port(8233),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port(4000),
+
+  WORKER_METRICS_PORT: port(9464),
+  WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(32, 1),
+
+  SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  SIMULATOR_PORT: port(8090),
+  SIMULATOR_EVENTS_PER_SECOND: num(200, 0, 10_000_000),
+  SIMULATOR_SPIKE_PROBABILITY: num(0.0005, 0, 1),
+  SIMULATOR_SPIKE_PCT: num(8, 0.01, 1000),
+  SIMULATOR_SEED: int(42, 0),
+
+  INGEST_FLUSH_COUNT: int(512, 1),
+  INGEST_FLUSH_MS: int(20, 1),
+  INGEST_MAX_LEN: int(1_000_000, 1000),
+  INGEST_HEARTBEAT_MS: int(1000, 100),
+
+  PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
+  PIPELINE_NORMALIZE_SLOTS: int(2, 1, 64),
+  PIPELINE_BLOCK_MS: int(500, 0, 60_000),
+  PIPELINE_MAX_ATTEMPTS: int(5, 1),
+
+  ANOMALY_WINDOW: int(50, 5, 10_000),
+  ANOMALY_Z_THRESHOLD: num(4, 0.1),
+  ANOMALY_JUMP_PCT: num(5, 0.01),
+  ANOMALY_MIN_SAMPLES: int(20, 2),
+
+  ARCHIVE_CRON: z.string().min(9).default('0 2 * * *'),
+  ARCHIVE_TIMEZONE: z.string().min(1).default('UTC'),
+  ARCHIVE_DIR: z.string().min(1).optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly sectorsFile: string;
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly uiPort: number;
+  };
+  readonly api: { readonly host: string; readonly port: number };
+  readonly worker: {
+    readonly metricsPort: number;
+    readonly shutdownGraceMs: number;
+    readonly maxConcurrentActivities: number;
+  };
+  readonly simulator: {
+    readonly host: string;
+    readonly port: number;
+    readonly eventsPerSecond: number;
+    readonly spikeProbability: number;
+    readonly spikePct: number;
+    readonly seed: number;
+  };
+  readonly ingest: {
+    readonly flushCount: number;
+    readonly flushMs: number;
+    readonly maxLen: number;
+    readonly heartbeatMs: number;
+  };
+  readonly pipeline: {
+    readonly batchSize: number;
+    readonly normalizeSlots: number;
+    readonly blockMs: number;
+    readonly maxAttempts: number;
+  };
+  readonly anomaly: {
+    readonly window: number;
+    readonly zThreshold: number;
+    readonly jumpPct: number;
+    readonly minSamples: number;
+  };
+  readonly archive: { readonly cron: string; readonly timezone: string; readonly dir: string };
+}
+
+/** Thrown for an invalid environment; its message names every bad key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses and validates the environment once. Empty strings count as unset. */
+export function loadConfig(env: Env = process.env): Config {
+  const cleaned: Env = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v.trim() !== '') cleaned[key] = v.trim();
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path.join('.');
+      return `  ${key}=${JSON.stringify(cleaned[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    sectorsFile: e.REFERENCE_SECTORS_FILE,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    api: { host: e.API_HOST, port: e.API_PORT },
+    worker: {
+      metricsPort: e.WORKER_METRICS_PORT,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    },
+    simulator: {
+      host: e.SIMULATOR_HOST,
+      port: e.SIMULATOR_PORT,
+      eventsPerSecond: e.SIMULATOR_EVENTS_PER_SECOND,
+      spikeProbability: e.SIMULATOR_SPIKE_PROBABILITY,
+      spikePct: e.SIMULATOR_SPIKE_PCT,
+      seed: e.SIMULATOR_SEED,
+    },
+    ingest: {
+      flushCount: e.INGEST_FLUSH_COUNT,
+      flushMs: e.INGEST_FLUSH_MS,
+      maxLen: e.INGEST_MAX_LEN,
+      heartbeatMs: e.INGEST_HEARTBEAT_MS,
+    },
+    pipeline: {
+      batchSize: e.PIPELINE_BATCH_SIZE,
+      normalizeSlots: e.PIPELINE_NORMALIZE_SLOTS,
+      blockMs: e.PIPELINE_BLOCK_MS,
+      maxAttempts: e.PIPELINE_MAX_ATTEMPTS,
+    },
+    anomaly: {
+      window: e.ANOMALY_WINDOW,
+      zThreshold: e.ANOMALY_Z_THRESHOLD,
+      jumpPct: e.ANOMALY_JUMP_PCT,
+      minSamples: e.ANOMALY_MIN_SAMPLES,
+    },
+    archive: {
+      cron: e.ARCHIVE_CRON,
+      timezone: e.ARCHIVE_TIMEZONE,
+      dir: e.ARCHIVE_DIR ?? `${e.DATA_DIR}/archive`,
+    },
+  };
+}
+
+/** Documentation source for the README table: every key and its default. */
+export const configKeys = Object.keys(envSchema.shape);

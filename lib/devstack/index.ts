@@ -1,0 +1,5 @@
+export * from './binaries';
+export * from './child';
+export * from './ports';
+export * from './redis-server';
+export * from './temporal-server';

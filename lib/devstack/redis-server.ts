@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import Redis from 'ioredis';
+import { spawnManaged, type ManagedProcess } from './child';
+import { waitFor } from './ports';
+
+export interface RedisServerOptions {
+  readonly binary: string;
+  readonly host: string;
+  readonly port: number;
+  /** Data folder with AOF on; omitted: no persistence (tests). */
+  readonly dataDir?: string;
+  readonly logFile?: string;
+}
+
+/** Starts a redis-server of our own and waits for PING. */
+export async function startRedisServer(opts: RedisServerOptions): Promise<ManagedProcess> {
+  const args = ['--port', String(opts.port), '--bind', opts.host, '--daemonize', 'no'];
+  args.push('--save', '', '--protected-mode', 'no');
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    args.push('--dir', opts.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec');
+  } else {
+    args.push('--appendonly', 'no');
+  }
+  const proc = spawnManaged('redis', opts.binary, args, { logFile: opts.logFile });
+  await waitFor(
+    `redis-server at ${opts.host}:${opts.port}`,
+    () => ping(opts.host, opts.port),
+    20_000,
+    50,
+  ).catch(async (err) => {
+    await proc.stop(1000);
+    throw err;
+  });
+  return proc;
+}
+
+export async function ping(host: string, port: number): Promise<boolean> {
+  const r = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => undefined); // refusals are the expected answer while it starts
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}

@@ -1,0 +1,232 @@
+import type {
+  Anomaly,
+  AnomalyType,
+  DeadLetter,
+  EventKind,
+  NormalizedTick,
+  RawEvent,
+  Severity,
+  StoredTick,
+} from '../domain/types';
+
+/**
+ * Stream entry layouts: flat field lists as Redis stores them. Encoders return
+ * [f1, v1, f2, v2, ...]; decoders take the same from XRANGE / XREADGROUP replies.
+ */
+
+export type Fields = string[];
+
+/** Turns a flat field list into a record (last value wins, as in Redis hashes). */
+export function fieldMap(fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
+  return out;
+}
+
+export function encodeRaw(e: RawEvent): Fields {
+  const f = [
+    'feed',
+    e.feed,
+    'adapter',
+    e.adapter,
+    'recv_ts',
+    String(e.recvTs),
+    'source_id',
+    e.sourceId,
+    'payload',
+    e.payload,
+  ];
+  if (e.parseError !== undefined) f.push('parse_error', e.parseError);
+  return f;
+}
+
+export function decodeRaw(fields: readonly string[]): RawEvent {
+  const m = fieldMap(fields);
+  return {
+    feed: m.feed ?? '',
+    adapter: m.adapter ?? '',
+    recvTs: Number(m.recv_ts ?? 0),
+    sourceId: m.source_id ?? '',
+    payload: m.payload ?? '',
+    ...(m.parse_error !== undefined ? { parseError: m.parse_error } : {}),
+  };
+}
+
+/** `rawId` links the tick back to its entry in `raw:events`. */
+export function encodeTick(t: NormalizedTick, rawId: string): Fields {
+  const f = ['ticker', t.ticker, 'kind', t.kind, 'price', t.price];
+  if (t.size !== undefined) f.push('size', t.size);
+  if (t.bid !== undefined) f.push('bid', t.bid);
+  if (t.ask !== undefined) f.push('ask', t.ask);
+  f.push(
+    'ts',
+    String(t.ts),
+    'sector',
+    t.sector,
+    'source',
+    t.source,
+    'feed',
+    t.feed,
+    'seq',
+    t.seq,
+    'raw_id',
+    rawId,
+  );
+  return f;
+}
+
+export function decodeTick(id: string, fields: readonly string[]): StoredTick {
+  const m = fieldMap(fields);
+  return {
+    id,
+    ticker: m.ticker ?? '',
+    kind: (m.kind ?? 'trade') as EventKind,
+    price: m.price ?? '0',
+    ...(m.size !== undefined ? { size: m.size } : {}),
+    ...(m.bid !== undefined ? { bid: m.bid } : {}),
+    ...(m.ask !== undefined ? { ask: m.ask } : {}),
+    ts: Number(m.ts ?? 0),
+    sector: m.sector ?? '',
+    source: m.source ?? '',
+    feed: m.feed ?? '',
+    seq: m.seq ?? '',
+  };
+}
+
+export function encodeDeadLetter(d: DeadLetter): Fields {
+  return [
+    'reason',
+    d.reason,
+    'feed',
+    d.feed,
+    'adapter',
+    d.adapter,
+    'source_stream_id',
+    d.sourceStreamId,
+    'payload',
+    d.payload,
+  ];
+}
+
+export function decodeDeadLetter(fields: readonly string[]): DeadLetter {
+  const m = fieldMap(fields);
+  return {
+    reason: m.reason ?? '',
+    feed: m.feed ?? '',
+    adapter: m.adapter ?? '',
+    sourceStreamId: m.source_stream_id ?? '',
+    payload: m.payload ?? '',
+  };
+}
+
+export function encodeAnomaly(a: Anomaly, detectedAt: number): Fields {
+  return [
+    'type',
+    a.type,
+    'severity',
+    a.severity,
+    'ticker',
+    a.ticker,
+    'price',
+    a.price,
+    'statistic',
+    String(a.statistic),
+    'threshold',
+    String(a.threshold),
+    'ts',
+    String(a.ts),
+    'source_ids',
+    a.sourceIds.join(','),
+    'detected_at',
+    String(detectedAt),
+  ];
+}
+
+export interface StoredAnomaly extends Anomaly {
+  readonly id: string;
+  readonly detectedAt: number;
+}
+
+export function decodeAnomaly(id: string, fields: readonly string[]): StoredAnomaly {
+  const m = fieldMap(fields);
+  return {
+    id,
+    type: (m.type ?? 'price_jump') as AnomalyType,
+    severity: (m.severity ?? 'low') as Severity,
+    ticker: m.ticker ?? '',
+    price: m.price ?? '0',
+    statistic: Number(m.statistic ?? 0),
+    threshold: Number(m.threshold ?? 0),
+    ts: Number(m.ts ?? 0),
+    sourceIds: m.source_ids ? m.source_ids.split(',') : [],
+    detectedAt: Number(m.detected_at ?? 0),
+  };
+}
+
+/** Latest-quote hash layout: the tick's fields plus `updated_at` (write time, ms). */
+export function encodeLatestQuote(t: StoredTick, updatedAt: number): Fields {
+  const f = encodeTick(t, '');
+  f.splice(f.length - 2, 2); // raw_id is meaningless for a cache entry
+  f.push('stream_id', t.id, 'updated_at', String(updatedAt));
+  return f;
+}
+
+export interface LatestQuote extends NormalizedTick {
+  readonly streamId: string;
+  readonly updatedAt: number;
+}
+
+/** Decodes HGETALL of a latest-quote hash; undefined for a missing hash. */
+export function decodeLatestQuote(h: Record<string, string>): LatestQuote | undefined {
+  if (!h.ticker) return undefined;
+  const fields: string[] = [];
+  for (const [k, v] of Object.entries(h)) fields.push(k, v);
+  return {
+    ...decodeTick(h.stream_id ?? '', fields),
+    streamId: h.stream_id ?? '',
+    updatedAt: Number(h.updated_at ?? 0),
+  };
+}
+
+/** A failed batch as recorded in the failed-batches stream. */
+export interface FailedBatch {
+  readonly batchId: string;
+  readonly stage: string;
+  readonly stream: string;
+  readonly ids: readonly string[];
+  readonly error: string;
+  readonly attempts: number;
+  readonly failedAt: number;
+}
+
+export function encodeFailedBatch(b: FailedBatch): Fields {
+  return [
+    'batch_id',
+    b.batchId,
+    'stage',
+    b.stage,
+    'stream',
+    b.stream,
+    'ids',
+    b.ids.join(','),
+    'error',
+    b.error,
+    'attempts',
+    String(b.attempts),
+    'failed_at',
+    String(b.failedAt),
+  ];
+}
+
+export function decodeFailedBatch(fields: readonly string[]): FailedBatch {
+  const m = fieldMap(fields);
+  return {
+    batchId: m.batch_id ?? '',
+    stage: m.stage ?? '',
+    stream: m.stream ?? '',
+    ids: m.ids ? m.ids.split(',') : [],
+    error: m.error ?? '',
+    attempts: Number(m.attempts ?? 0),
+    failedAt: Number(m.failed_at ?? 0),
+  };
+}

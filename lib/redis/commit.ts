@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+
+/** How a batch proves it has not been committed before (see scripts/commit-batch.lua). */
+export type CommitMode =
+  | { readonly kind: 'ack' }
+  | { readonly kind: 'once'; readonly markerKey: string; readonly ttlSeconds: number };
+
+export interface CommitResult {
+  /** False when an earlier attempt or replay already committed this batch: nothing changed. */
+  readonly applied: boolean;
+  readonly acked: number;
+  readonly xadds: number;
+  readonly latestWritten: number;
+}
+
+/**
+ * Collects a batch's writes and commits them with its acknowledgements in one Lua call.
+ * Values are strings on the wire; the builder keeps the key list de-duplicated.
+ */
+export class BatchCommit {
+  private readonly keys: string[] = [];
+  private readonly keyIndex = new Map<string, number>();
+  private readonly ops: (string | number)[] = [];
+
+  constructor(
+    private readonly source: string,
+    private readonly group: string,
+    private readonly ids: readonly string[],
+    private readonly mode: CommitMode = { kind: 'ack' },
+  ) {}
+
+  private key(k: string): number {
+    let i = this.keyIndex.get(k);
+    if (i === undefined) {
+      this.keys.push(k);
+      i = this.keys.length;
+      this.keyIndex.set(k, i);
+    }
+    return i;
+  }
+
+  /** XADD (with MAXLEN ~ maxLen when maxLen > 0). `fields` is a flat [f1, v1, f2, v2, ...]. */
+  xadd(stream: string, fields: readonly string[], maxLen = 0): this {
+    this.ops.push('X', this.key(stream), maxLen, fields.length / 2);
+    for (const f of fields) this.ops.push(f);
+    return this;
+  }
+
+  hset(hash: string, fields: readonly string[]): this {
+    if (fields.length === 0) return this;
+    this.ops.push('H', this.key(hash), fields.length / 2);
+    for (const f of fields) this.ops.push(f);
+    return this;
+  }
+
+  sadd(set: string, member: string): this {
+    this.ops.push('S', this.key(set), member);
+    return this;
+  }
+
+  /** Writes a latest-quote hash unless it already holds a newer `ts`, and publishes if written. */
+  latest(
+    hash: string,
+    ts: number,
+    channel: string,
+    message: string,
+    fields: readonly string[],
+  ): this {
+    this.ops.push('L', this.key(hash), ts, this.key(channel), message, fields.length / 2);
+    for (const f of fields) this.ops.push(f);
+    return this;
+  }
+
+  get opCount(): number {
+    return this.ops.length;
+  }
+
+  async exec(redis: Redis): Promise<CommitResult> {
+    const marker = this.mode.kind === 'once' ? this.mode.markerKey : this.source;
+    const ttl = this.mode.kind === 'once' ? this.mode.ttlSeconds : 0;
+    const args: (string | number)[] = [this.source, marker];
+    for (const k of this.keys) args.push(k);
+    args.push(this.group, this.mode.kind, ttl, this.ids.length);
+    for (const id of this.ids) args.push(id);
+    for (const op of this.ops) args.push(op);
+    const [applied, acked, xadds, latestWritten] = await redis.commitBatch(
+      2 + this.keys.length,
+      args,
+    );
+    return { applied: applied === 1, acked, xadds, latestWritten };
+  }
+}

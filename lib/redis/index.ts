@@ -1,0 +1,4 @@
+export * from './keys';
+export * from './client';
+export * from './commit';
+export * from './codec';

@@ -1,0 +1,54 @@
+/**
+ * Every Redis key and channel name in fin-line comes from here. A prefix lets tests (and
+ * several deployments on one Redis) keep their data apart; the default is none, so the
+ * streams are literally `raw:events`, `normalized:events`, ...
+ */
+export interface Keys {
+  readonly prefix: string;
+  /** Stream: raw provider events written by ingestion. */
+  readonly rawEvents: string;
+  /** Stream: validated, normalized ticks. */
+  readonly normalizedEvents: string;
+  /** Stream: events that failed validation, with the reason and the original payload. */
+  readonly deadLetters: string;
+  /** Stream: detected anomalies. */
+  readonly anomalies: string;
+  /** Stream: batches that failed permanently, for replay. */
+  readonly failedBatches: string;
+  /** Pub/sub channel: one message per ticker per batch with its latest quote. */
+  readonly quotesPubsub: string;
+  /** Set: every ticker that has a latest-quote hash. */
+  readonly quoteTickers: string;
+  /** Hash: ticker → anomaly window state (JSON). */
+  readonly anomalyState: string;
+  /** Hash: the latest quote of one ticker. */
+  latestQuote(ticker: string): string;
+  /** String: marks a batch id as committed (replays commit at most once). */
+  batchMarker(batchId: string): string;
+}
+
+export function createKeys(prefix = ''): Keys {
+  return {
+    prefix,
+    rawEvents: `${prefix}raw:events`,
+    normalizedEvents: `${prefix}normalized:events`,
+    deadLetters: `${prefix}deadletter:events`,
+    anomalies: `${prefix}anomalies:events`,
+    failedBatches: `${prefix}batches:failed`,
+    quotesPubsub: `${prefix}quotes:pubsub`,
+    quoteTickers: `${prefix}quotes:tickers`,
+    anomalyState: `${prefix}anomaly:state`,
+    latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
+    batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
+  };
+}
+
+/** Consumer groups, by pipeline stage. */
+export const GROUPS = {
+  normalize: 'normalize',
+  cachepub: 'cachepub',
+  anomaly: 'anomaly',
+} as const;
+
+export type Stage = keyof typeof GROUPS;
+export const STAGES = Object.keys(GROUPS) as Stage[];

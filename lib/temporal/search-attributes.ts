@@ -1,0 +1,16 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes, so the Temporal UI can list feeds by name and adapter and find
+ * failed or replayed batches. The dev server registers them at start (`--search-attribute`),
+ * docker-compose registers them with admin-tools.
+ */
+export const FEED_NAME = defineSearchAttributeKey('FeedName', SearchAttributeType.KEYWORD);
+export const ADAPTER = defineSearchAttributeKey('Adapter', SearchAttributeType.KEYWORD);
+export const STAGE = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+export const BATCH_STATUS = defineSearchAttributeKey('BatchStatus', SearchAttributeType.KEYWORD);
+
+/** name=Type pairs for `temporal server start-dev --search-attribute`. */
+export const SEARCH_ATTRIBUTE_FLAGS = [FEED_NAME, ADAPTER, STAGE, BATCH_STATUS].map(
+  (k) => `${k.name}=Keyword`,
+);

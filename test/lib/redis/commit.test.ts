@@ -1,0 +1,90 @@
+import { BatchCommit, GROUPS } from '../../../lib/redis';
+import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
+
+describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
+  let fx: RedisFixture;
+  beforeEach(() => {
+    fx = redisFixture(testConfig());
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  async function pendingBatch(n: number): Promise<string[]> {
+    const { redis, keys } = fx;
+    await redis.xgroup('CREATE', keys.rawEvents, GROUPS.normalize, '0', 'MKSTREAM');
+    for (let i = 0; i < n; i++) await redis.xadd(keys.rawEvents, '*', 'n', String(i));
+    const res = (await redis.xreadgroup(
+      'GROUP',
+      GROUPS.normalize,
+      'c1',
+      'COUNT',
+      n,
+      'STREAMS',
+      keys.rawEvents,
+      '>',
+    )) as [string, [string, string[]][]][];
+    return res[0]![1].map(([id]) => id);
+  }
+
+  it('acks and writes together, and a second commit of the same ids changes nothing', async () => {
+    const { redis, keys } = fx;
+    const ids = await pendingBatch(3);
+    const build = () =>
+      new BatchCommit(keys.rawEvents, GROUPS.normalize, ids)
+        .xadd(keys.normalizedEvents, ['a', '1'])
+        .xadd(keys.normalizedEvents, ['a', '2'])
+        .hset(keys.anomalyState, ['X', '{}']);
+    const first = await build().exec(redis);
+    expect(first).toEqual({ applied: true, acked: 3, xadds: 2, latestWritten: 0 });
+    const second = await build().exec(redis);
+    expect(second.applied).toBe(false);
+    expect(await redis.xlen(keys.normalizedEvents)).toBe(2);
+    const pending = (await redis.xpending(keys.rawEvents, GROUPS.normalize)) as [
+      number,
+      ...unknown[],
+    ];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('"once" mode applies a replay exactly once by marker', async () => {
+    const { redis, keys } = fx;
+    const mode = { kind: 'once', markerKey: keys.batchMarker('b1'), ttlSeconds: 60 } as const;
+    const build = () =>
+      new BatchCommit(keys.rawEvents, GROUPS.normalize, ['1-1'], mode).xadd(keys.anomalies, [
+        't',
+        'x',
+      ]);
+    expect((await build().exec(redis)).applied).toBe(true);
+    expect((await build().exec(redis)).applied).toBe(false);
+    expect(await redis.xlen(keys.anomalies)).toBe(1);
+  });
+
+  it('never overwrites a latest quote with an older tick, and publishes only what it writes', async () => {
+    const { redis, keys } = fx;
+    const sub = redis.duplicate();
+    const messages: string[] = [];
+    await sub.subscribe(keys.quotesPubsub);
+    sub.on('message', (_c: string, m: string) => messages.push(m));
+    const hash = keys.latestQuote('AAPL');
+    const write = (ts: number, price: string) =>
+      new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
+        .latest(hash, ts, keys.quotesPubsub, price, ['ts', String(ts), 'price', price])
+        .exec(redis);
+    expect((await write(200, '2')).latestWritten).toBe(1);
+    expect((await write(100, '1')).latestWritten).toBe(0);
+    expect(await redis.hget(hash, 'price')).toBe('2');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(messages).toEqual(['2']);
+    await sub.quit();
+  });
+
+  it('handles batches larger than Lua can unpack at once', async () => {
+    const { redis, keys } = fx;
+    const ids = await pendingBatch(2500);
+    const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, ids);
+    for (let i = 0; i < 2500; i++) c.xadd(keys.normalizedEvents, ['i', String(i)], 100_000);
+    const r = await c.exec(redis);
+    expect(r).toMatchObject({ applied: true, acked: 2500, xadds: 2500 });
+  });
+});

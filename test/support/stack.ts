@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config, type Env } from '../../lib/config';
+import { createKeys, createRedis, type Keys, type Redis } from '../../lib/redis';
+
+/** Addresses of the Redis and Temporal servers that global-setup started. */
+export function stackEnv(): { redisUrl: string; temporalAddress: string } {
+  const redisUrl = process.env.FIN_LINE_TEST_REDIS_URL;
+  const temporalAddress = process.env.FIN_LINE_TEST_TEMPORAL_ADDRESS;
+  if (!redisUrl || !temporalAddress) throw new Error('test stack not started (jest globalSetup)');
+  return { redisUrl, temporalAddress };
+}
+
+/** A fresh id for keys, queues and workflow ids, so tests never see each other's data. */
+export function uniqueId(label = 't'): string {
+  return `${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A config pointing at the test stack, with its own key prefix and task queue. */
+export function testConfig(overrides: Env = {}): Config {
+  const { redisUrl, temporalAddress } = stackEnv();
+  const id = uniqueId();
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `${id}:`,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: id,
+    API_PORT: '0',
+    SIMULATOR_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    ...overrides,
+  });
+}
+
+export interface RedisFixture {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  /** Deletes every key under the prefix and closes the connection. */
+  close(): Promise<void>;
+}
+
+export function redisFixture(config: Config): RedisFixture {
+  const redis = createRedis(config.redis.url);
+  const keys = createKeys(config.redis.keyPrefix);
+  return {
+    redis,
+    keys,
+    async close() {
+      const stream = redis.scanStream({ match: `${config.redis.keyPrefix}*`, count: 500 });
+      for await (const batch of stream as AsyncIterable<string[]>) {
+        if (batch.length > 0) await redis.del(...batch);
+      }
+      await redis.quit();
+    },
+  };
+}
+
+export interface TemporalFixture {
+  readonly client: Client;
+  readonly nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function temporalFixture(config: Config): Promise<TemporalFixture> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return {
+    client,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
