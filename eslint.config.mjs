@@ -37,7 +37,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os', 'child_process'], message: 'No Node built-ins in workflow code.' },
-            { group: ['ioredis', 'ws', 'pino', 'prom-client', '../activities/*', '../lib/redis/*'], message: 'Workflows do no I/O; import activities as types only.', allowTypeImports: true },
+            { group: ['ioredis', 'ws', 'pino', 'prom-client', '../activities', '../activities/*', '../lib/redis', '../lib/redis/*'], message: 'Workflows do no I/O; import activities as types only.', allowTypeImports: true },
           ],
         },
       ],

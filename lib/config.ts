@@ -34,6 +34,7 @@ const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port(4000),
 
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: port(9464),
   WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(32, 1),
@@ -52,7 +53,7 @@ const envSchema = z.object({
 
   PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
   PIPELINE_NORMALIZE_SLOTS: int(2, 1, 64),
-  PIPELINE_BLOCK_MS: int(500, 0, 60_000),
+  PIPELINE_BLOCK_MS: int(2000, 0, 30_000),
   PIPELINE_MAX_ATTEMPTS: int(5, 1),
 
   ANOMALY_WINDOW: int(50, 5, 10_000),
@@ -81,6 +82,7 @@ export interface Config {
   };
   readonly api: { readonly host: string; readonly port: number };
   readonly worker: {
+    readonly metricsHost: string;
     readonly metricsPort: number;
     readonly shutdownGraceMs: number;
     readonly maxConcurrentActivities: number;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     api: { host: e.API_HOST, port: e.API_PORT },
     worker: {
+      metricsHost: e.METRICS_HOST,
       metricsPort: e.WORKER_METRICS_PORT,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

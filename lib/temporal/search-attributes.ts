@@ -14,3 +14,9 @@ export const BATCH_STATUS = defineSearchAttributeKey('BatchStatus', SearchAttrib
 export const SEARCH_ATTRIBUTE_FLAGS = [FEED_NAME, ADAPTER, STAGE, BATCH_STATUS].map(
   (k) => `${k.name}=Keyword`,
 );
+
+/** Set by Temporal on scheduled runs: the time the schedule intended (backfills included). */
+export const SCHEDULED_START_TIME = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);

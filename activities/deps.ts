@@ -1,0 +1,43 @@
+import { Context } from '@temporalio/activity';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { Keys, Redis } from '../lib/redis';
+import type { BlockingPool } from './blocking-pool';
+import type { WorkerMetrics } from './metrics';
+
+/** Everything the activities touch, built once per worker process and injected. */
+export interface ActivityDeps {
+  readonly config: Config;
+  readonly redis: Redis;
+  /** Connections for XREADGROUP BLOCK. */
+  readonly blocking: BlockingPool;
+  readonly keys: Keys;
+  readonly logger: Logger;
+  readonly metrics: WorkerMetrics;
+  readonly sectors: ReadonlyMap<string, string>;
+  /** Wall clock; injected so tests can pin it. */
+  readonly now: () => number;
+}
+
+/**
+ * A logger carrying the Temporal ids of the running activity, so a log line can be joined
+ * with its workflow in the UI. Outside an activity (benchmarks, replays from scripts) it is
+ * the plain logger.
+ */
+export function activityLogger(logger: Logger, extra: Record<string, unknown> = {}): Logger {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return logger.child(extra);
+  }
+  const info = ctx.info;
+  return logger.child({
+    workflowId: info.workflowExecution?.workflowId,
+    runId: info.workflowExecution?.runId,
+    activity: info.activityType,
+    activityId: info.activityId,
+    attempt: info.attempt,
+    ...extra,
+  });
+}

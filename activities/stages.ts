@@ -1,0 +1,157 @@
+import {
+  detect,
+  normalizeRaw,
+  type AnomalyParams,
+  type StoredTick,
+  type WindowState,
+} from '../lib/domain';
+import {
+  BatchCommit,
+  decodeRaw,
+  decodeTick,
+  encodeAnomaly,
+  encodeDeadLetter,
+  encodeLatestQuote,
+  encodeTick,
+  GROUPS,
+  type Keys,
+  type Redis,
+  type Stage,
+} from '../lib/redis';
+import type { StreamEntry } from './stream-reader';
+
+/** What one batch did, by outcome. */
+export interface StageCounts {
+  /** Events written downstream (normalized ticks, quotes written, anomalies). */
+  out: number;
+  deadLettered: number;
+  /** Anomalies found (anomaly stage). */
+  anomalies: number;
+}
+
+export interface StageContext {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly sectors: ReadonlyMap<string, string>;
+  readonly anomaly: AnomalyParams;
+  /** Cap on output stream lengths (MAXLEN ~). */
+  readonly maxLen: number;
+  readonly now: number;
+}
+
+/**
+ * One pipeline stage: where it reads, and how a batch of entries becomes writes on a
+ * BatchCommit. The same code serves live batches and replays of failed ones.
+ */
+export interface StageProcessor {
+  readonly stage: Stage;
+  source(keys: Keys): string;
+  build(
+    entries: readonly StreamEntry[],
+    commit: BatchCommit,
+    ctx: StageContext,
+  ): Promise<StageCounts>;
+}
+
+export const normalizeStage: StageProcessor = {
+  stage: 'normalize',
+  source: (keys) => keys.rawEvents,
+  build(entries, commit, ctx) {
+    const counts: StageCounts = { out: 0, deadLettered: 0, anomalies: 0 };
+    for (const [id, fields] of entries) {
+      const raw = decodeRaw(fields);
+      const r = normalizeRaw(raw, { sectors: ctx.sectors });
+      if (r.ok) {
+        commit.xadd(ctx.keys.normalizedEvents, encodeTick(r.tick, id), ctx.maxLen);
+        counts.out++;
+      } else {
+        commit.xadd(
+          ctx.keys.deadLetters,
+          encodeDeadLetter({
+            reason: r.reason,
+            feed: raw.feed,
+            adapter: raw.adapter,
+            sourceStreamId: id,
+            payload: raw.payload,
+          }),
+          ctx.maxLen,
+        );
+        counts.deadLettered++;
+      }
+    }
+    return Promise.resolve(counts);
+  },
+};
+
+export const cachepubStage: StageProcessor = {
+  stage: 'cachepub',
+  source: (keys) => keys.normalizedEvents,
+  build(entries, commit, ctx) {
+    // One write per ticker per batch: the newest tick by event time, stream order breaking ties.
+    const latest = new Map<string, StoredTick>();
+    for (const [id, fields] of entries) {
+      const t = decodeTick(id, fields);
+      const cur = latest.get(t.ticker);
+      if (!cur || t.ts >= cur.ts) latest.set(t.ticker, t);
+    }
+    for (const t of latest.values()) {
+      const message = JSON.stringify({
+        ticker: t.ticker,
+        kind: t.kind,
+        price: t.price,
+        bid: t.bid,
+        ask: t.ask,
+        size: t.size,
+        ts: t.ts,
+        sector: t.sector,
+      });
+      commit.latest(
+        ctx.keys.latestQuote(t.ticker),
+        t.ts,
+        ctx.keys.quotesPubsub,
+        message,
+        encodeLatestQuote(t, ctx.now),
+      );
+      commit.sadd(ctx.keys.quoteTickers, t.ticker);
+    }
+    return Promise.resolve({ out: latest.size, deadLettered: 0, anomalies: 0 });
+  },
+};
+
+export const anomalyStage: StageProcessor = {
+  stage: 'anomaly',
+  source: (keys) => keys.normalizedEvents,
+  async build(entries, commit, ctx) {
+    const ticks = entries.map(([id, fields]) => decodeTick(id, fields));
+    const tickers = [...new Set(ticks.map((t) => t.ticker))];
+    const states = new Map<string, WindowState | undefined>();
+    if (tickers.length > 0) {
+      const stored = await ctx.redis.hmget(ctx.keys.anomalyState, ...tickers);
+      tickers.forEach((t, i) => {
+        const json = stored[i];
+        states.set(t, json ? (JSON.parse(json) as WindowState) : undefined);
+      });
+    }
+    let found = 0;
+    for (const tick of ticks) {
+      const { state, anomalies } = detect(states.get(tick.ticker), tick, ctx.anomaly);
+      states.set(tick.ticker, state);
+      for (const a of anomalies) {
+        commit.xadd(ctx.keys.anomalies, encodeAnomaly(a, ctx.now), ctx.maxLen);
+        found++;
+      }
+    }
+    const fields: string[] = [];
+    for (const [ticker, state] of states) if (state) fields.push(ticker, JSON.stringify(state));
+    commit.hset(ctx.keys.anomalyState, fields);
+    return { out: found, deadLettered: 0, anomalies: found };
+  },
+};
+
+export const STAGE_PROCESSORS: Readonly<Record<Stage, StageProcessor>> = {
+  normalize: normalizeStage,
+  cachepub: cachepubStage,
+  anomaly: anomalyStage,
+};
+
+export { GROUPS };

@@ -1,0 +1,83 @@
+import type { Redis } from '../lib/redis';
+
+/** A stream entry as XRANGE / XREADGROUP return it. */
+export type StreamEntry = [id: string, fields: string[]];
+
+type XReadReply = [stream: string, entries: StreamEntry[]][] | null;
+
+/**
+ * Reads the next batch for one consumer of a group: first the entries this consumer was
+ * given but never acknowledged (a retried batch gets exactly its old entries back), then new
+ * ones, waiting up to `blockMs` for them.
+ */
+export async function readBatch(
+  redis: Redis,
+  opts: { stream: string; group: string; consumer: string; count: number; blockMs: number },
+  blocking: Redis,
+): Promise<StreamEntry[]> {
+  const pending = (await redis.xreadgroup(
+    'GROUP',
+    opts.group,
+    opts.consumer,
+    'COUNT',
+    opts.count,
+    'STREAMS',
+    opts.stream,
+    '0',
+  )) as XReadReply;
+  const own = pending?.[0]?.[1] ?? [];
+  if (own.length > 0) return own;
+  const fresh = (await (opts.blockMs > 0
+    ? blocking.xreadgroup(
+        'GROUP',
+        opts.group,
+        opts.consumer,
+        'COUNT',
+        opts.count,
+        'BLOCK',
+        opts.blockMs,
+        'STREAMS',
+        opts.stream,
+        '>',
+      )
+    : redis.xreadgroup(
+        'GROUP',
+        opts.group,
+        opts.consumer,
+        'COUNT',
+        opts.count,
+        'STREAMS',
+        opts.stream,
+        '>',
+      ))) as XReadReply;
+  return fresh?.[0]?.[1] ?? [];
+}
+
+/** Creates a consumer group at the start of the stream if it does not exist yet. */
+export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<boolean> {
+  try {
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    return true;
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('BUSYGROUP')) return false;
+    throw err;
+  }
+}
+
+/** Reads specific entries by id (replays), in the order given; missing ids are skipped. */
+export async function readByIds(
+  redis: Redis,
+  stream: string,
+  ids: readonly string[],
+): Promise<StreamEntry[]> {
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.xrange(stream, id, id);
+  const replies = (await pipe.exec()) ?? [];
+  const out: StreamEntry[] = [];
+  for (const [err, reply] of replies) {
+    if (err) throw err;
+    const entries = reply as StreamEntry[];
+    if (entries[0]) out.push(entries[0]);
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './types';
+export * from './decimal';
+export * from './adapters';
+export * from './normalize';
+export * from './anomaly';

@@ -1,0 +1,99 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+} from '@temporalio/client';
+import type { Config } from '../config';
+import type { FeedInput } from '../../activities';
+import { ADAPTER, FEED_NAME } from './search-attributes';
+
+export const ARCHIVE_SCHEDULE_ID = 'archive-nightly';
+const FEED_PREFIX = 'feed-';
+const PIPELINE_ID = 'pipeline';
+
+export interface Started {
+  readonly workflowId: string;
+  readonly runId?: string;
+  /** False when it was already running (nothing was started). */
+  readonly started: boolean;
+}
+
+async function startOnce(
+  start: () => Promise<{ workflowId: string; firstExecutionRunId: string }>,
+  workflowId: string,
+): Promise<Started> {
+  try {
+    const h = await start();
+    return { workflowId: h.workflowId, runId: h.firstExecutionRunId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw err;
+  }
+}
+
+/** Starts a feed's ingestion workflow unless it already runs (a feed runs once). */
+export function startFeed(client: Client, config: Config, input: FeedInput): Promise<Started> {
+  const workflowId = `${FEED_PREFIX}${input.name}`;
+  return startOnce(
+    () =>
+      client.workflow.start('ingestFeed', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: FEED_NAME, value: input.name },
+          { key: ADAPTER, value: input.adapter },
+        ],
+      }),
+    workflowId,
+  );
+}
+
+/** Starts the pipeline workflow unless it already runs. */
+export function startPipeline(client: Client, config: Config): Promise<Started> {
+  return startOnce(
+    () =>
+      client.workflow.start('pipeline', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: PIPELINE_ID,
+        args: [
+          {
+            normalizeSlots: config.pipeline.normalizeSlots,
+            maxAttempts: config.pipeline.maxAttempts,
+          },
+        ],
+      }),
+    PIPELINE_ID,
+  );
+}
+
+/**
+ * Creates the nightly archive Schedule, or brings an existing one in line with the config:
+ * safe to run at every start-up.
+ */
+export async function ensureArchiveSchedule(
+  client: Client,
+  config: Config,
+): Promise<'created' | 'updated'> {
+  const spec = { cronExpressions: [config.archive.cron], timezone: config.archive.timezone };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'archiveDay',
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'archive-day',
+    args: [{}],
+  };
+  // Never two archives at once; a missed night (server down) still runs within a day.
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
+  try {
+    await client.schedule.create({ scheduleId: ARCHIVE_SCHEDULE_ID, spec, action, policies });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule
+      .getHandle(ARCHIVE_SCHEDULE_ID)
+      .update((prev) => ({ ...prev, spec, action, policies }));
+    return 'updated';
+  }
+}

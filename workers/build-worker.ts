@@ -1,0 +1,68 @@
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
+import {
+  BlockingPool,
+  createActivities,
+  createWorkerMetrics,
+  type ActivityDeps,
+} from '../activities';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { createKeys, createRedis } from '../lib/redis';
+import { loadSectors } from '../lib/reference';
+
+export interface BuildWorkerOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly connection: NativeConnection;
+  /** A prebuilt bundle (tests share one); otherwise workflows/ is bundled at start. */
+  readonly workflowBundle?: WorkflowBundle;
+}
+
+export interface BuiltWorker {
+  readonly worker: Worker;
+  readonly deps: ActivityDeps;
+  /** Closes what the worker's activities opened; call after `worker.run()` resolves. */
+  close(): Promise<void>;
+}
+
+/** Builds the fin-line worker: every workflow and activity on one task queue. */
+export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker> {
+  const { config, logger } = opts;
+  const redis = createRedis(config.redis.url);
+  const deps: ActivityDeps = {
+    config,
+    redis,
+    blocking: new BlockingPool(redis),
+    keys: createKeys(config.redis.keyPrefix),
+    logger: logger.child({ module: 'activities' }),
+    metrics: createWorkerMetrics(opts.registry),
+    sectors: loadSectors(config.sectorsFile),
+    now: Date.now,
+  };
+  const close = async () => {
+    await deps.blocking.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  try {
+    const worker = await Worker.create({
+      connection: opts.connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(opts.workflowBundle
+        ? { workflowBundle: opts.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows') }),
+      activities: createActivities(deps),
+      // Lets a running batch commit and a feed flush before the process exits on SIGTERM.
+      shutdownGraceTime: config.worker.shutdownGraceMs,
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
+      maxCachedWorkflows: 100,
+    });
+    return { worker, deps, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

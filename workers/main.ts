@@ -1,0 +1,48 @@
+import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { createRegistry, startMetricsServer } from '../lib/metrics';
+import { PinoTemporalLogger } from '../lib/temporal/logger';
+import { buildWorker } from './build-worker';
+
+/** The worker process. SIGTERM / SIGINT shut it down gracefully (the SDK's shutdown signals). */
+async function main(logger: Logger): Promise<void> {
+  const config = loadConfig();
+  logger.level = config.logLevel;
+  Runtime.install({
+    logger: new PinoTemporalLogger(logger.child({ module: 'temporal' })),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    },
+  });
+  const registry = createRegistry('worker');
+  const metricsServer = await startMetricsServer(registry, {
+    host: config.worker.metricsHost,
+    port: config.worker.metricsPort,
+    logger,
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const built = await buildWorker({ config, logger, registry, connection });
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+      address: config.temporal.address,
+    },
+    'worker started',
+  );
+  try {
+    await built.worker.run();
+  } finally {
+    await built.close();
+    await connection.close();
+    metricsServer.close();
+    logger.info('worker stopped');
+  }
+}
+
+const logger = createLogger({ level: 'info', name: 'worker' });
+main(logger).catch((err: unknown) => {
+  logger.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
+import type { Activities, BatchResult } from '../activities';
+import type { Stage } from '../lib/redis/keys';
+
+export interface PipelineInput {
+  /** Normalize batches in flight at once (one consumer each). @defaultValue 2 */
+  readonly normalizeSlots?: number;
+  /** Attempts per batch before it is recorded as failed. @defaultValue 5 */
+  readonly maxAttempts?: number;
+  /** Totals carried across continue-as-new. */
+  readonly totals?: Record<Stage, StageTotals>;
+}
+
+export interface StageTotals {
+  batches: number;
+  events: number;
+  out: number;
+  deadLettered: number;
+  anomalies: number;
+  failed: number;
+  lastBatchId?: string;
+}
+
+export interface PipelineStatus {
+  readonly stages: Record<Stage, StageTotals>;
+  lastFailure?: { stage: Stage; batchId: string | null; error: string };
+}
+
+export const pipelineStatusQuery = defineQuery<PipelineStatus>('status');
+
+export const PIPELINE_WORKFLOW_ID = 'pipeline';
+
+function emptyTotals(): StageTotals {
+  return { batches: 0, events: 0, out: 0, deadLettered: 0, anomalies: 0, failed: 0 };
+}
+
+/**
+ * Loops batch activities over the consumer groups: normalize (several slots), cachepub and
+ * anomaly (one slot each: the anomaly windows need ticks in order). A batch that fails all
+ * its attempts is recorded for replay and the loop moves on.
+ */
+export async function pipeline(input: PipelineInput = {}): Promise<void> {
+  const maxAttempts = input.maxAttempts ?? 5;
+  const { processBatch, quarantineBatch, ensureGroups } = proxyActivities<Activities>({
+    // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for milliseconds.
+    startToCloseTimeout: '2m',
+    retry: {
+      initialInterval: '500ms',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      maximumAttempts: maxAttempts,
+    },
+  });
+  const status: PipelineStatus = {
+    stages: input.totals ?? {
+      normalize: emptyTotals(),
+      cachepub: emptyTotals(),
+      anomaly: emptyTotals(),
+    },
+  };
+  setHandler(pipelineStatusQuery, () => status);
+
+  await ensureGroups();
+
+  const record = (r: BatchResult) => {
+    const t = status.stages[r.stage];
+    if (r.count === 0) return;
+    t.batches++;
+    t.events += r.count;
+    t.out += r.out;
+    t.deadLettered += r.deadLettered;
+    t.anomalies += r.anomalies;
+    t.lastBatchId = r.firstId;
+  };
+
+  const loop = async (stage: Stage, slot: number) => {
+    while (!workflowInfo().continueAsNewSuggested) {
+      try {
+        record(await processBatch({ stage, slot }));
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+        const batchId = await quarantineBatch({ stage, slot, error, attempts: maxAttempts });
+        status.stages[stage].failed++;
+        status.lastFailure = { stage, batchId, error };
+        log.warn('batch failed permanently', { stage, slot, batchId, error });
+      }
+    }
+  };
+
+  const slots = Math.max(1, input.normalizeSlots ?? 2);
+  await Promise.all([
+    ...Array.from({ length: slots }, (_, i) => loop('normalize', i)),
+    loop('cachepub', 0),
+    loop('anomaly', 0),
+  ]);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof pipeline>({ ...input, totals: status.stages });
+}
