@@ -12,7 +12,7 @@ const { replayFailedBatch } = proxyActivities<Activities>({
   retry: {
     initialInterval: '1s',
     maximumInterval: '30s',
-    maximumAttempts: 5,
+    maximumAttempts: 3,
     nonRetryableErrorTypes: ['UnknownBatch', 'UnknownStage'],
   },
 });

@@ -1,0 +1,59 @@
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { createLogger } from '../../lib/logger';
+import { createRegistry } from '../../lib/metrics';
+import type { Config } from '../../lib/config';
+import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
+import type { TemporalFixture } from './stack';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** The workflows bundled once per test file (webpack takes seconds on two cores). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  return bundle;
+}
+
+/** A real fin-line worker on the test task queue; stop it with `shutdown()`. */
+export async function startTestWorker(
+  config: Config,
+  temporal: TemporalFixture,
+): Promise<BuiltWorker & { running: Promise<void>; shutdown(): Promise<void> }> {
+  const logger = createLogger({ level: config.logLevel, name: 'test-worker' });
+  const built = await buildWorker({
+    config,
+    logger,
+    registry: createRegistry('test-worker'),
+    connection: temporal.nativeConnection,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = built.worker.run();
+  return {
+    ...built,
+    running,
+    async shutdown() {
+      if (built.worker.getState() === 'RUNNING') built.worker.shutdown();
+      await running;
+      await built.close();
+    },
+  };
+}
+
+/** Polls until `fn` returns a truthy value; throws with the last value after `timeoutMs`. */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined | null | false;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
