@@ -41,17 +41,19 @@ export async function startTestWorker(
   };
 }
 
+type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
+
 /** Polls until `fn` returns a truthy value; throws with the last value after `timeoutMs`. */
 export async function eventually<T>(
   fn: () => Promise<T>,
   timeoutMs = 20_000,
   what = 'condition',
-): Promise<T> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await fn();
-    if (last) return last as Exclude<T, undefined | null | false | 0 | ''>;
+    if (last) return last as Truthy<T>;
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 100));
