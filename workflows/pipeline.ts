@@ -16,6 +16,8 @@ import type { Stage } from '../lib/redis/keys';
 export interface PipelineInput {
   /** Normalize batches in flight at once (one consumer each). @defaultValue 2 */
   readonly normalizeSlots?: number;
+  /** Stages this workflow runs (split them across workflows to scale or to measure). @defaultValue all */
+  readonly stages?: readonly Stage[];
   /** Attempts per batch before it is recorded as failed. @defaultValue 5 */
   readonly maxAttempts?: number;
   /** Totals carried across continue-as-new. */
@@ -100,10 +102,11 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
   };
 
   const slots = Math.max(1, input.normalizeSlots ?? 2);
+  const runs = (stage: Stage) => !input.stages || input.stages.includes(stage);
   await Promise.all([
-    ...Array.from({ length: slots }, (_, i) => loop('normalize', i)),
-    loop('cachepub', 0),
-    loop('anomaly', 0),
+    ...(runs('normalize') ? Array.from({ length: slots }, (_, i) => loop('normalize', i)) : []),
+    ...(runs('cachepub') ? [loop('cachepub', 0)] : []),
+    ...(runs('anomaly') ? [loop('anomaly', 0)] : []),
   ]);
   await condition(allHandlersFinished);
   await continueAsNew<typeof pipeline>({ ...input, totals: status.stages });

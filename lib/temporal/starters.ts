@@ -97,3 +97,26 @@ export async function ensureArchiveSchedule(
     return 'updated';
   }
 }
+
+/** The local simulator's feed definition. */
+export function simulatorFeed(config: Config): FeedInput {
+  return {
+    name: 'simulator',
+    adapter: 'simulator',
+    url: `ws://${config.simulator.host}:${config.simulator.port}`,
+  };
+}
+
+export interface Bootstrapped {
+  readonly schedule: 'created' | 'updated';
+  readonly feed: Started;
+  readonly pipeline: Started;
+}
+
+/** What `npm start` and `npm run schedules` set up: the archive Schedule, the simulator feed and the pipeline. */
+export async function bootstrapWorkflows(client: Client, config: Config): Promise<Bootstrapped> {
+  const schedule = await ensureArchiveSchedule(client, config);
+  const feed = await startFeed(client, config, simulatorFeed(config));
+  const pipeline = await startPipeline(client, config);
+  return { schedule, feed, pipeline };
+}
