@@ -1,0 +1,50 @@
+import { loadConfig } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { createRegistry } from '../lib/metrics';
+import { createRedis } from '../lib/redis';
+import { createApp } from './app';
+
+let logger: Logger | undefined;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.logLevel, name: 'api' });
+  logger = log;
+  const redis = createRedis(config.redis.url);
+  // Without a listener ioredis prints every reconnect failure to stderr; /readyz reports it.
+  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
+  const app = createApp({ config, redis, logger: log, registry: createRegistry('api') });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    app
+      .stop()
+      .then(() => redis.quit())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  try {
+    const { url } = await app.start();
+    log.info({ url }, 'api listening');
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  // A ConfigError arrives before the configured logger exists.
+  (logger ?? createLogger({ level: 'info', name: 'api' })).fatal({ err }, 'api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+
+/** Options of {@link useOpsEndpoints}. */
+export interface OpsEndpointsOptions {
+  readonly registry: Registry;
+  /** Resolves true when the dependencies answer; must not reject or hang. */
+  readonly ready: () => Promise<boolean>;
+}
+
+/**
+ * `GET /healthz` (the process is up), `GET /readyz` (its dependencies answer) and
+ * `GET /metrics` (Prometheus text), served by Yoga itself so `yoga.fetch` reaches them too.
+ * They answer before GraphQL parsing, so probes and scrapes never touch the schema.
+ */
+export function useOpsEndpoints(opts: OpsEndpointsOptions): Plugin {
+  return {
+    async onRequest(payload) {
+      const { request, url, fetchAPI } = payload;
+      if (request.method !== 'GET') return;
+      const respond = (status: number, body: string, contentType = 'text/plain; charset=utf-8') =>
+        payload.endResponse(
+          new fetchAPI.Response(body, {
+            status,
+            headers: { 'content-type': contentType, 'cache-control': 'no-store' },
+          }),
+        );
+      switch (url.pathname) {
+        case '/healthz':
+          respond(200, 'ok');
+          return;
+        case '/readyz': {
+          const ok = await opts.ready();
+          respond(ok ? 200 : 503, ok ? 'ready' : 'not ready');
+          return;
+        }
+        case '/metrics':
+          respond(200, await opts.registry.metrics(), opts.registry.contentType);
+          return;
+      }
+    },
+  };
+}

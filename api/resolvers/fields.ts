@@ -1,0 +1,19 @@
+/**
+ * Conversions shared by the object-type resolvers. Stored values stay exact decimal strings
+ * and ms timestamps; these shape them for the schema's Float and ISO-8601 fields.
+ */
+
+/** A decimal string as a GraphQL Float (may round; the schema offers the text beside it). */
+export function decimalToFloat(text: string): number {
+  return Number(text);
+}
+
+/** An optional decimal string as a nullable Float. */
+export function optionalDecimalToFloat(text: string | undefined): number | null {
+  return text === undefined ? null : Number(text);
+}
+
+/** Milliseconds since epoch as ISO-8601 UTC. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
