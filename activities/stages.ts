@@ -14,6 +14,7 @@ import {
   encodeLatestQuote,
   encodeTick,
   GROUPS,
+  quoteOrderKey,
   type Keys,
   type Redis,
   type Stage,
@@ -87,14 +88,15 @@ export const cachepubStage: StageProcessor = {
   stage: 'cachepub',
   source: (keys) => keys.normalizedEvents,
   build(entries, commit, ctx) {
-    // One write per ticker per batch: the newest tick by event time, stream order breaking ties.
-    const latest = new Map<string, StoredTick>();
+    // One write per ticker per batch: the newest tick by event time, ingest order breaking ties.
+    const latest = new Map<string, { tick: StoredTick; order: string }>();
     for (const [id, fields] of entries) {
-      const t = decodeTick(id, fields);
-      const cur = latest.get(t.ticker);
-      if (!cur || t.ts >= cur.ts) latest.set(t.ticker, t);
+      const tick = decodeTick(id, fields);
+      const order = quoteOrderKey(tick.ts, tick.rawId);
+      const cur = latest.get(tick.ticker);
+      if (!cur || order >= cur.order) latest.set(tick.ticker, { tick, order });
     }
-    for (const t of latest.values()) {
+    for (const { tick: t, order } of latest.values()) {
       const message = JSON.stringify({
         ticker: t.ticker,
         kind: t.kind,
@@ -107,7 +109,7 @@ export const cachepubStage: StageProcessor = {
       });
       commit.latest(
         ctx.keys.latestQuote(t.ticker),
-        t.ts,
+        order,
         ctx.keys.quotesPubsub,
         message,
         encodeLatestQuote(t, ctx.now),

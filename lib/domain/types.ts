@@ -45,6 +45,8 @@ export interface NormalizedTick {
 /** A tick with the stream id it was read from, as consumers see it. */
 export interface StoredTick extends NormalizedTick {
   readonly id: string;
+  /** Id of the raw event it came from: ingest order, which breaks ties between equal `ts`. */
+  readonly rawId: string;
 }
 
 export type AnomalyType =

@@ -90,7 +90,17 @@ export function decodeTick(id: string, fields: readonly string[]): StoredTick {
     source: m.source ?? '',
     feed: m.feed ?? '',
     seq: m.seq ?? '',
+    rawId: m.raw_id ?? '',
   };
+}
+
+/**
+ * Sort key of a tick for the latest-quote rule: event time first, then ingest order (the raw
+ * stream id), as fixed-width text so Lua can compare two keys as strings.
+ */
+export function quoteOrderKey(ts: number, rawId: string): string {
+  const [ms = '0', seq = '0'] = rawId.split('-');
+  return `${String(ts).padStart(15, '0')}:${ms.padStart(15, '0')}-${seq.padStart(10, '0')}`;
 }
 
 export function encodeDeadLetter(d: DeadLetter): Fields {
@@ -163,11 +173,13 @@ export function decodeAnomaly(id: string, fields: readonly string[]): StoredAnom
   };
 }
 
-/** Latest-quote hash layout: the tick's fields plus `updated_at` (write time, ms). */
+/**
+ * Latest-quote hash layout: the tick's fields, `stream_id` (in normalized:events), `order`
+ * (see {@link quoteOrderKey}) and `updated_at` (write time, ms).
+ */
 export function encodeLatestQuote(t: StoredTick, updatedAt: number): Fields {
-  const f = encodeTick(t, '');
-  f.splice(f.length - 2, 2); // raw_id is meaningless for a cache entry
-  f.push('stream_id', t.id, 'updated_at', String(updatedAt));
+  const f = encodeTick(t, t.rawId);
+  f.push('stream_id', t.id, 'order', quoteOrderKey(t.ts, t.rawId), 'updated_at', String(updatedAt));
   return f;
 }
 

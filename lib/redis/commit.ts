@@ -58,15 +58,18 @@ export class BatchCommit {
     return this;
   }
 
-  /** Writes a latest-quote hash unless it already holds a newer `ts`, and publishes if written. */
+  /**
+   * Writes a latest-quote hash unless it already holds a tick later in `order` (see
+   * quoteOrderKey), and publishes `message` if it wrote.
+   */
   latest(
     hash: string,
-    ts: number,
+    order: string,
     channel: string,
     message: string,
     fields: readonly string[],
   ): this {
-    this.ops.push('L', this.key(hash), ts, this.key(channel), message, fields.length / 2);
+    this.ops.push('L', this.key(hash), order, this.key(channel), message, fields.length / 2);
     for (const f of fields) this.ops.push(f);
     return this;
   }

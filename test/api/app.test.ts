@@ -20,6 +20,7 @@ const T0 = Date.UTC(2024, 0, 2, 14, 30, 0, 123);
 function tick(over: Partial<StoredTick> & Pick<StoredTick, 'ticker' | 'price'>): StoredTick {
   return {
     id: '1700000000000-0',
+    rawId: '1700000000000-0',
     kind: 'trade',
     ts: T0,
     sector: 'Technology',

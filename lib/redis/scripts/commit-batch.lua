@@ -16,9 +16,10 @@
     X key maxlen nfields f1 v1 ...      XADD key MAXLEN ~ maxlen * f1 v1 ...   (maxlen 0: no cap)
     H key nfields f1 v1 ...             HSET key f1 v1 ...
     S key member                        SADD key member
-    L key ts channel message nfields f1 v1 ...
-                                        latest-quote write: HSET only if the hash's ts is
-                                        absent or <= ts, then PUBLISH channel message
+    L key order channel message nfields f1 v1 ...
+                                        latest-quote write: HSET only if the hash's `order`
+                                        field is absent or <= order (fixed-width text, compared
+                                        as strings), then PUBLISH channel message
 
   Output: { applied (0/1), acked, xadds, latest_written }
 ]]
@@ -66,12 +67,12 @@ while i <= #ARGV do
     redis.call('SADD', KEYS[2 + tonumber(ARGV[i + 1])], ARGV[i + 2])
     i = i + 3
   elseif op == 'L' then
-    local key, ts = KEYS[2 + tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+    local key, order = KEYS[2 + tonumber(ARGV[i + 1])], ARGV[i + 2]
     local channel, message = KEYS[2 + tonumber(ARGV[i + 3])], ARGV[i + 4]
     local nf = tonumber(ARGV[i + 5])
     local s, e = i + 6, i + 5 + 2 * nf
-    local current = tonumber(redis.call('HGET', key, 'ts'))
-    if current == nil or current <= ts then
+    local current = redis.call('HGET', key, 'order')
+    if not current or current <= order then
       redis.call('HSET', key, unpack(ARGV, s, e))
       redis.call('PUBLISH', channel, message)
       latest = latest + 1

@@ -1,4 +1,4 @@
-import { BatchCommit, GROUPS } from '../../../lib/redis';
+import { BatchCommit, GROUPS, quoteOrderKey } from '../../../lib/redis';
 import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
 
 describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
@@ -67,15 +67,21 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     await sub.subscribe(keys.quotesPubsub);
     sub.on('message', (_c: string, m: string) => messages.push(m));
     const hash = keys.latestQuote('AAPL');
-    const write = (ts: number, price: string) =>
-      new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
-        .latest(hash, ts, keys.quotesPubsub, price, ['ts', String(ts), 'price', price])
+    const write = (ts: number, rawId: string, price: string) => {
+      const order = quoteOrderKey(ts, rawId);
+      return new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
+        .latest(hash, order, keys.quotesPubsub, price, ['order', order, 'price', price])
         .exec(redis);
-    expect((await write(200, '2')).latestWritten).toBe(1);
-    expect((await write(100, '1')).latestWritten).toBe(0);
+    };
+    expect((await write(200, '5-0', '2')).latestWritten).toBe(1);
+    // Older event time loses even if ingested later; at equal time, later ingest wins.
+    expect((await write(100, '9-0', '1')).latestWritten).toBe(0);
     expect(await redis.hget(hash, 'price')).toBe('2');
+    expect((await write(200, '4-7', '3')).latestWritten).toBe(0);
+    expect((await write(200, '10-0', '4')).latestWritten).toBe(1);
+    expect(await redis.hget(hash, 'price')).toBe('4');
     await new Promise((r) => setTimeout(r, 50));
-    expect(messages).toEqual(['2']);
+    expect(messages).toEqual(['2', '4']);
     await sub.quit();
   });
 
