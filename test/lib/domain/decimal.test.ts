@@ -1,0 +1,39 @@
+import { canonicalDecimal, isPositive, midPrice } from '../../../lib/domain';
+
+describe('canonicalDecimal', () => {
+  it.each([
+    ['37215.40000000', '37215.4'],
+    ['0.01250000', '0.0125'],
+    [189.71, '189.71'],
+    ['007.50', '7.5'],
+    ['100', '100'],
+    ['-0.000', '0'],
+    [1e-7, '0.0000001'],
+    [0.1 + 0.2, '0.30000000000000004'],
+  ])('%p -> %p', (input, out) => {
+    expect(canonicalDecimal(input)).toBe(out);
+  });
+
+  it.each([['not-a-number'], [''], ['1e5'], [NaN], [Infinity], [null], [{}], ['1.2.3']])(
+    'rejects %p',
+    (input) => {
+      expect(canonicalDecimal(input)).toBeUndefined();
+    },
+  );
+
+  it('tells positive from zero and negative', () => {
+    expect(isPositive('0.0001')).toBe(true);
+    expect(isPositive('0')).toBe(false);
+    expect(isPositive('-3')).toBe(false);
+  });
+});
+
+describe('midPrice', () => {
+  it('is exact where binary floats are not', () => {
+    expect((189.7 + 189.72) / 2).not.toBe(189.71); // the float surprise this avoids
+    expect(midPrice('189.7', '189.72')).toBe('189.71');
+    expect(midPrice('0.1', '0.2')).toBe('0.15');
+    expect(midPrice('37215.4', '37215.42')).toBe('37215.41');
+    expect(midPrice('1', '2')).toBe('1.5');
+  });
+});
