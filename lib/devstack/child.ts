@@ -13,10 +13,13 @@ export interface ManagedProcess {
 }
 
 export interface SpawnOptions {
+  /** Omitted: the child inherits this process's environment. */
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
-  /** Append stdout and stderr here; 'inherit' passes them through; undefined discards. */
-  readonly logFile?: string | 'inherit';
+  /** Append stdout and stderr to this file; undefined discards them. */
+  readonly logFile?: string;
+  /** Pass stdout and stderr through to ours (wins over logFile). */
+  readonly inherit?: boolean;
 }
 
 export function spawnManaged(
@@ -25,10 +28,10 @@ export function spawnManaged(
   args: readonly string[],
   opts: SpawnOptions = {},
 ): ManagedProcess {
-  const inherit = opts.logFile === 'inherit';
+  const inherit = opts.inherit === true;
   const child = spawn(command, args, {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env: opts.env,
     stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   });
   if (!inherit && opts.logFile) {

@@ -71,7 +71,7 @@ export const simulatorAdapter: FeedAdapter = {
           payload: JSON.stringify(m),
         });
       } else if (isRecord(m) && m.T === 'status') {
-        out.controls.push({ kind: 'connected', message: String(m.msg ?? '') });
+        out.controls.push({ kind: 'connected', message: typeof m.msg === 'string' ? m.msg : '' });
       } else {
         // Unknown messages are data we do not understand: keep them for the dead-letter stream.
         out.events.push({ sourceId: '', payload: JSON.stringify(m) });
@@ -99,7 +99,7 @@ export const simulatorAdapter: FeedAdapter = {
       sector: ctx.sectors.get(ticker) ?? UNKNOWN_SECTOR,
       source: 'simulator',
       feed: ctx.feed,
-      seq: m.i === undefined ? '' : String(m.i as number),
+      seq: typeof m.i === 'number' || typeof m.i === 'string' ? String(m.i) : '',
     };
     if (m.T === 't') {
       const price = canonicalDecimal(m.p);

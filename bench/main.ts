@@ -1,0 +1,106 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { benchIngest } from './ingest';
+import { redisXaddRate } from './redis-baseline';
+import { startBenchStack } from './stack';
+import { benchStage } from './stages';
+
+/**
+ * `npm run bench`: throughput of ingest, normalize and anomaly detection on a local stack of
+ * its own, beside the Redis XADD ceiling and a plain (no Temporal) loop measured in the same
+ * run. Medians of BENCH_RUNS runs (default 3) over BENCH_EVENTS events (default 200,000).
+ * Prints a table, then one JSON line.
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function repeat(label: string, fn: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    out.push(await fn());
+    process.stderr.write(
+      `  ${label} run ${i + 1}/${RUNS}: ${Math.round(out[i]!).toLocaleString('en-US')}/s\n`,
+    );
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(
+    `bench: starting a Redis and a Temporal dev server (runs=${RUNS}, events=${EVENTS})\n`,
+  );
+  const stack = await startBenchStack();
+  try {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const r: Record<string, number[]> = {};
+    r.redisXaddP1 = await repeat('redis-benchmark XADD -P 1', () =>
+      redisXaddRate(stack.redisPort, 1, 100_000),
+    );
+    r.redisXaddP64 = await repeat('redis-benchmark XADD -P 64', () =>
+      redisXaddRate(stack.redisPort, 64, 1_000_000),
+    );
+    r.ingest = await repeat('ingest (Temporal)', () => benchIngest(stack, bundle, INGEST_SECONDS));
+    r.normalizePlain = await repeat('normalize (plain loop)', () =>
+      benchStage(stack, bundle, 'normalize', 'plain', EVENTS),
+    );
+    r.normalize = await repeat('normalize (Temporal)', () =>
+      benchStage(stack, bundle, 'normalize', 'temporal', EVENTS),
+    );
+    r.anomalyPlain = await repeat('anomaly (plain loop)', () =>
+      benchStage(stack, bundle, 'anomaly', 'plain', EVENTS),
+    );
+    r.anomaly = await repeat('anomaly (Temporal)', () =>
+      benchStage(stack, bundle, 'anomaly', 'temporal', EVENTS),
+    );
+
+    const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(median(v))]));
+    const rows: [string, number, string][] = [
+      ['redis-benchmark XADD (-P 1, 50 clients)', m.redisXaddP1!, 'baseline'],
+      ['redis-benchmark XADD (-P 64)', m.redisXaddP64!, 'baseline'],
+      [
+        'ingest: simulator -> raw:events (Temporal)',
+        m.ingest!,
+        `${(m.ingest! / m.redisXaddP64!).toFixed(2)} x XADD -P 64`,
+      ],
+      ['normalize: plain loop, no Temporal', m.normalizePlain!, 'baseline'],
+      [
+        'normalize: Temporal batch activities',
+        m.normalize!,
+        `${(m.normalize! / m.normalizePlain!).toFixed(2)} x plain`,
+      ],
+      ['anomaly: plain loop, no Temporal', m.anomalyPlain!, 'baseline'],
+      [
+        'anomaly: Temporal batch activities',
+        m.anomaly!,
+        `${(m.anomaly! / m.anomalyPlain!).toFixed(2)} x plain`,
+      ],
+    ];
+    const w = Math.max(...rows.map(([n]) => n.length));
+    const lines = [
+      `${'measure'.padEnd(w)}  ${'events/s (median)'.padStart(18)}  ratio`,
+      ...rows.map(
+        ([n, v, ratio]) => `${n.padEnd(w)}  ${v.toLocaleString('en-US').padStart(18)}  ${ratio}`,
+      ),
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'fin-line', runs: RUNS, events: EVENTS, medians: m, samples: r })}\n`,
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

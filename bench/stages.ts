@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import {
+  BlockingPool,
+  createActivities,
+  createWorkerMetrics,
+  type ActivityDeps,
+} from '../activities';
+import { loadConfig, type Config } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createRegistry } from '../lib/metrics';
+import { createKeys, createRedis, GROUPS, type Redis, type Stage } from '../lib/redis';
+import { buildWorker } from '../workers/build-worker';
+import { preloadNormalized, preloadRaw } from './events';
+import type { BenchStack } from './stack';
+
+export type Mode = 'temporal' | 'plain';
+
+export function benchConfig(stack: BenchStack, extra: Record<string, string> = {}): Config {
+  const id = `bench-${randomBytes(3).toString('hex')}`;
+  return loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: stack.redisUrl,
+    REDIS_KEY_PREFIX: `${id}:`,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: id,
+    INGEST_MAX_LEN: '20000000',
+    PIPELINE_BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '2000',
+    PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS ?? '2',
+    ...extra,
+  });
+}
+
+async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<
+    string[]
+  >) {
+    if (batch.length) await redis.del(...batch);
+  }
+}
+
+async function groupDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
+  const groups = (await redis.xinfo('GROUPS', stream)) as (string | number)[][];
+  for (const g of groups) {
+    const m = new Map<string, string | number>();
+    for (let i = 0; i + 1 < g.length; i += 2) m.set(String(g[i]), g[i + 1]!);
+    if (m.get('name') === group) return m.get('lag') === 0 && m.get('pending') === 0;
+  }
+  return false;
+}
+
+/**
+ * Events per second through one stage for `n` preloaded events: through the Temporal
+ * pipeline workflow and a real worker, or ('plain') the same activity code called in a loop
+ * with no Temporal in between — the baseline the Temporal figure is divided by.
+ */
+export async function benchStage(
+  stack: BenchStack,
+  bundle: WorkflowBundle,
+  stage: Extract<Stage, 'normalize' | 'anomaly'>,
+  mode: Mode,
+  n: number,
+): Promise<number> {
+  const config = benchConfig(stack, { PIPELINE_BLOCK_MS: mode === 'plain' ? '0' : '100' });
+  const logger = createLogger({ level: 'warn', name: 'bench' });
+  const redis = createRedis(config.redis.url);
+  const keys = createKeys(config.redis.keyPrefix);
+  try {
+    if (stage === 'normalize') await preloadRaw(redis, keys, n);
+    else await preloadNormalized(redis, keys, n);
+    const source = stage === 'normalize' ? keys.rawEvents : keys.normalizedEvents;
+    const slots = stage === 'normalize' ? config.pipeline.normalizeSlots : 1;
+
+    if (mode === 'plain') {
+      const deps: ActivityDeps = {
+        config,
+        redis,
+        blocking: new BlockingPool(redis),
+        keys,
+        logger,
+        metrics: createWorkerMetrics(createRegistry('bench')),
+        sectors: new Map(),
+        now: Date.now,
+      };
+      const acts = createActivities(deps);
+      await acts.ensureGroups();
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: slots }, async (_, slot) => {
+          while ((await acts.processBatch({ stage, slot })).count > 0);
+        }),
+      );
+      const secs = (performance.now() - t0) / 1000;
+      await deps.blocking.close();
+      return n / secs;
+    }
+
+    const native = await NativeConnection.connect({ address: config.temporal.address });
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection });
+    const built = await buildWorker({
+      config,
+      logger,
+      registry: createRegistry('bench'),
+      connection: native,
+      workflowBundle: bundle,
+    });
+    const running = built.worker.run();
+    try {
+      const t0 = performance.now();
+      const handle = await client.workflow.start('pipeline', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `${config.temporal.taskQueue}-${stage}`,
+        args: [{ stages: [stage], normalizeSlots: slots }],
+      });
+      for (;;) {
+        if (await groupDrained(redis, source, GROUPS[stage]).catch(() => false)) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const secs = (performance.now() - t0) / 1000;
+      await handle.terminate('bench done');
+      return n / secs;
+    } finally {
+      built.worker.shutdown();
+      await running;
+      await built.close();
+      await native.close();
+      await connection.close();
+    }
+  } finally {
+    await dropPrefix(redis, config.redis.keyPrefix);
+    await redis.quit();
+  }
+}
