@@ -3,3 +3,4 @@ export * from './child';
 export * from './ports';
 export * from './redis-server';
 export * from './temporal-server';
+export * from './ephemeral';

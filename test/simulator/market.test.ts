@@ -58,39 +58,55 @@ describe('Market', () => {
   });
 
   it('emits valid ticks: positive prices on the tick, bid < ask, strictly increasing seq', () => {
-    // A high spike rate and size exercise the floor at one tick.
     const m = market({ spikeProbability: 0.05, spikePct: 60 });
     const kinds = { trade: 0, quote: 0 };
+    // expect() per event would make this test take seconds; collect violations instead.
+    const bad: string[] = [];
     let lastSeq = 0;
     const n = 50_000;
     for (let k = 0; k < n; k++) {
       const e = m.next(NOW + k);
       const t = tick(e.text);
-      expect(t.ticker).toBe(e.ticker);
-      expect(t.kind).toBe(e.kind);
-      expect(t.ts).toBe(NOW + k);
-      expect(t.sector).not.toBe('Unknown');
       const seq = Number(t.seq);
-      expect(seq).toBe(lastSeq + 1);
+      if (t.ticker !== e.ticker || t.kind !== e.kind || t.ts !== NOW + k) bad.push(e.text);
+      if (t.sector === 'Unknown' || seq !== lastSeq + 1) bad.push(e.text);
       lastSeq = seq;
       kinds[t.kind]++;
       if (t.kind === 'trade') {
-        expect(onTick(t.price)).toBe(true);
-        expect(Number(t.price)).toBeGreaterThan(0);
-        expect(Number(t.size)).toBeGreaterThan(0);
+        if (!onTick(t.price) || !(Number(t.price) > 0) || !(Number(t.size) > 0)) bad.push(e.text);
       } else {
-        expect(onTick(t.bid!)).toBe(true);
-        expect(onTick(t.ask!)).toBe(true);
-        expect(Number(t.bid)).toBeGreaterThan(0);
-        // At least one tick apart, compared in integer cents to avoid float error.
-        expect(Math.round(Number(t.ask) * 100) - Math.round(Number(t.bid) * 100)).toBeGreaterThan(
-          0,
-        );
+        // Compared in integer cents to avoid float error.
+        const spread = Math.round(Number(t.ask) * 100) - Math.round(Number(t.bid) * 100);
+        if (!onTick(t.bid!) || !onTick(t.ask!) || !(Number(t.bid) > 0) || spread < 1) {
+          bad.push(e.text);
+        }
       }
     }
+    expect(bad).toEqual([]);
     expect(m.seq).toBe(n);
+    expect(m.stats.spikes).toBeGreaterThan(0);
     expect(kinds.trade / n).toBeGreaterThan(0.37);
     expect(kinds.trade / n).toBeLessThan(0.43);
+  });
+
+  it('keeps a penny stock at one tick or more, with bid < ask', () => {
+    const m = market({
+      tickers: [
+        { ticker: 'PENNY', sector: 'Unknown', basePrice: 0.02, volatility: 0.5, fractional: false },
+      ],
+      spikeProbability: 0.2,
+      spikePct: 500,
+    });
+    const bad: string[] = [];
+    let floor = 0;
+    for (let k = 0; k < 5000; k++) {
+      const t = tick(m.next(NOW).text);
+      const price = Number(t.kind === 'trade' ? t.price : t.bid);
+      if (!(price >= 0.01) || (t.kind === 'quote' && !(Number(t.ask) > price))) bad.push(t.seq);
+      if (price === 0.01) floor++;
+    }
+    expect(bad).toEqual([]);
+    expect(floor).toBeGreaterThan(0);
   });
 
   it('every frame of generated messages parses and normalizes', () => {
