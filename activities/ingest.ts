@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import WebSocket, { type RawData } from 'ws';
 import { findAdapter } from '../lib/domain';
 import { encodeRaw } from '../lib/redis';
@@ -176,7 +176,9 @@ export function createIngestActivities(deps: ActivityDeps) {
         });
         return progress;
       } catch (err) {
-        log.warn({ err, progress }, 'feed stopped');
+        // Cancellation is how a feed is stopped or a worker drains; anything else is a failure.
+        if (err instanceof CancelledFailure) log.info({ progress }, 'feed cancelled');
+        else log.warn({ err, progress }, 'feed stopped');
         throw err;
       } finally {
         clearInterval(heartbeatTimer);
