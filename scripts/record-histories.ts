@@ -1,0 +1,177 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
+import { createLogger } from '../lib/logger';
+import { createRegistry } from '../lib/metrics';
+import { createKeys, createRedis, encodeRaw, fieldMap } from '../lib/redis';
+import { createSimulator } from '../simulator';
+import { buildWorker } from '../workers/build-worker';
+
+/**
+ * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
+ * history to test/fixtures/histories/, where test/workflows/replay.test.ts replays it. Run it
+ * after a deliberate workflow change (guarded by `patched()`), never to paper over a failure.
+ */
+const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function firstRunEnded(client: Client, handle: WorkflowHandle, runId: string): Promise<void> {
+  const h = client.workflow.getHandle(handle.workflowId, runId);
+  await waitFor(`${handle.workflowId} to end its first run`, async () => {
+    const d = await h.describe();
+    return d.status.name === 'RUNNING' ? undefined : d.status.name;
+  });
+}
+
+async function save(
+  client: Client,
+  name: string,
+  handle: WorkflowHandle,
+  runId?: string,
+): Promise<void> {
+  const h = runId ? client.workflow.getHandle(handle.workflowId, runId) : handle;
+  const history = await h.fetchHistory();
+  writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
+  process.stdout.write(`recorded ${name} (${history.events?.length ?? 0} events)\n`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const stack = await startEphemeralStack({
+    pathEnv: process.env.PATH ?? '',
+    logDir: join(tmpdir(), `fin-line-record-${process.pid}`),
+    // Short histories, so the recorded runs include continue-as-new.
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 },
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: stack.redisUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: 'record',
+    SIMULATOR_PORT: '0',
+    SIMULATOR_EVENTS_PER_SECOND: '200',
+    PIPELINE_BLOCK_MS: '100',
+    PIPELINE_BATCH_SIZE: '50',
+    PIPELINE_MAX_ATTEMPTS: '2',
+    WORKER_SHUTDOWN_GRACE_MS: '1000',
+    ARCHIVE_DIR: join(tmpdir(), `fin-line-record-${process.pid}`, 'archive'),
+  });
+  const logger = createLogger({ level: 'warn', name: 'record' });
+  const redis = createRedis(config.redis.url);
+  const keys = createKeys(config.redis.keyPrefix);
+  const sim = createSimulator({
+    config: config.simulator,
+    logger,
+    registry: createRegistry('sim'),
+  });
+  const native = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const built = await buildWorker({
+    config,
+    logger,
+    registry: createRegistry('w'),
+    connection: native,
+    workflowBundle: bundle,
+  });
+  const running = built.worker.run();
+  const taskQueue = config.temporal.taskQueue;
+  try {
+    const { url } = await sim.start();
+
+    // ingestFeed: one activity run that ends on maxRunMs, then continue-as-new.
+    const feed = await client.workflow.start('ingestFeed', {
+      taskQueue,
+      workflowId: 'feed-record',
+      args: [{ name: 'record', adapter: 'simulator', url, maxRunMs: 2000 }],
+    });
+    await firstRunEnded(client, feed, feed.firstExecutionRunId);
+    await save(client, 'ingest-feed', feed, feed.firstExecutionRunId);
+    await feed.terminate('recorded');
+
+    // pipeline: real batches, one permanently failing batch (corrupt window state), continue-as-new.
+    await redis.hset(keys.anomalyState, 'BAD', '{corrupt');
+    await redis.xadd(
+      keys.rawEvents,
+      '*',
+      ...encodeRaw({
+        feed: 'record',
+        adapter: 'simulator',
+        recvTs: 1,
+        sourceId: '1',
+        payload: '{"T":"t","S":"BAD","p":10,"s":1,"t":1700000000000,"i":1}',
+      }),
+    );
+    const pipeline = await client.workflow.start('pipeline', {
+      taskQueue,
+      workflowId: 'pipeline-record',
+      args: [{ normalizeSlots: 2, maxAttempts: 2 }],
+    });
+    const failed = await waitFor('a failed batch', async () => {
+      const list = (await redis.xrange(keys.failedBatches, '-', '+')) as [string, string[]][];
+      return list[0] ? fieldMap(list[0][1]) : undefined;
+    });
+    await firstRunEnded(client, pipeline, pipeline.firstExecutionRunId);
+    await save(client, 'pipeline', pipeline, pipeline.firstExecutionRunId);
+    await pipeline.terminate('recorded');
+
+    // replayBatch: once applied, once already applied.
+    await redis.hdel(keys.anomalyState, 'BAD');
+    for (const name of ['replay-batch', 'replay-batch-again']) {
+      const h = await client.workflow.start('replayBatch', {
+        taskQueue,
+        workflowId: name,
+        args: [{ batchId: failed.batch_id }],
+      });
+      await h.result();
+      await save(client, name, h);
+    }
+
+    // archiveDay: an explicit day and the scheduled default.
+    const day = new Date().toISOString().slice(0, 10);
+    const archive = await client.workflow.start('archiveDay', {
+      taskQueue,
+      workflowId: 'archive-record',
+      args: [{ day }],
+    });
+    await archive.result();
+    await save(client, 'archive-day', archive);
+  } finally {
+    built.worker.shutdown();
+    await running;
+    await built.close();
+    await sim.stop();
+    await native.close();
+    await connection.close();
+    await redis.quit();
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
