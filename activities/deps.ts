@@ -17,6 +17,12 @@ export interface ActivityDeps {
   readonly sectors: ReadonlyMap<string, string>;
   /** Wall clock; injected so tests can pin it. */
   readonly now: () => number;
+  /**
+   * Aborted when the worker process starts shutting down. Temporal cancels activities only
+   * when the shutdown grace time ends; long-running ones (feeds) leave at once on this, so
+   * short batches get the grace time to commit.
+   */
+  readonly shutdown: AbortSignal;
 }
 
 /**

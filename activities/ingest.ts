@@ -68,7 +68,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       const labels = { feed: input.name };
       const buffer: string[][] = [];
       let inFlight = 0;
-      let flushError: unknown;
+      let flushError: Error | undefined;
       const ws = new WebSocket(input.url, { perMessageDeflate: false });
 
       const flush = (): Promise<void> => {
@@ -88,7 +88,7 @@ export function createIngestActivities(deps: ActivityDeps) {
             metrics.ingestEvents.inc(labels, batch.length);
           })
           .catch((err: unknown) => {
-            flushError ??= err;
+            flushError ??= err instanceof Error ? err : new Error('redis write failed');
           })
           .finally(() => {
             inFlight--;
@@ -106,6 +106,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       const heartbeatTimer = setInterval(() => ctx.heartbeat(progress), config.ingest.heartbeatMs);
       const flushTimer = setInterval(flushTracked, config.ingest.flushMs);
       const recvTs = () => deps.now();
+      let onShutdown = () => {};
 
       try {
         await new Promise<void>((resolve, reject) => {
@@ -115,6 +116,15 @@ export function createIngestActivities(deps: ActivityDeps) {
             reject(err instanceof Error ? err : new Error(String(err)));
           };
           ctx.cancelled.catch(fail);
+          onShutdown = () =>
+            fail(
+              ApplicationFailure.retryable(
+                `worker shutting down; feed ${input.name} moves on`,
+                'WorkerShutdown',
+              ),
+            );
+          if (deps.shutdown.aborted) onShutdown();
+          deps.shutdown.addEventListener('abort', onShutdown, { once: true });
           ws.on('open', () => {
             progress.connectedAt = deps.now();
             metrics.ingestConnected.set(labels, 1);
@@ -174,22 +184,27 @@ export function createIngestActivities(deps: ActivityDeps) {
           );
           ws.on('error', fail);
         });
-        return progress;
       } catch (err) {
         // Cancellation is how a feed is stopped or a worker drains; anything else is a failure.
         if (err instanceof CancelledFailure) log.info({ progress }, 'feed cancelled');
         else log.warn({ err, progress }, 'feed stopped');
         throw err;
       } finally {
+        deps.shutdown.removeEventListener('abort', onShutdown);
         clearInterval(heartbeatTimer);
         clearInterval(flushTimer);
         metrics.ingestConnected.set(labels, 0);
         ws.removeAllListeners();
         ws.on('error', () => undefined);
         ws.terminate();
+        // What was received is written whatever ended the run.
         flushTracked();
         await Promise.all(pending);
       }
+      // A failed write means events were lost in this run: fail it so the gap is visible.
+      if (flushError)
+        throw flushError instanceof Error ? flushError : new Error(String(flushError));
+      return progress;
     },
   };
 }

@@ -81,6 +81,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
             consumer: consumerName(input.stage, input.slot),
             count: config.pipeline.batchSize,
             blockMs: config.pipeline.blockMs,
+            lingerMs: config.pipeline.lingerMs,
           },
           conn,
         ),

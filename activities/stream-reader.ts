@@ -8,11 +8,19 @@ type XReadReply = [stream: string, entries: StreamEntry[]][] | null;
 /**
  * Reads the next batch for one consumer of a group: first the entries this consumer was
  * given but never acknowledged (a retried batch gets exactly its old entries back), then new
- * ones, waiting up to `blockMs` for them.
+ * ones, waiting up to `blockMs` for them. A short batch waits `lingerMs` once for more, so
+ * that a trickle of events makes a few fuller batches instead of one activity per event.
  */
 export async function readBatch(
   redis: Redis,
-  opts: { stream: string; group: string; consumer: string; count: number; blockMs: number },
+  opts: {
+    stream: string;
+    group: string;
+    consumer: string;
+    count: number;
+    blockMs: number;
+    lingerMs: number;
+  },
   blocking: Redis,
 ): Promise<StreamEntry[]> {
   const pending = (await redis.xreadgroup(

@@ -61,7 +61,7 @@ export async function benchIngest(
     await handle.terminate('bench done');
     return rate;
   } finally {
-    built.worker.shutdown();
+    built.shutdown();
     await running;
     await built.close();
     await sim.stop();

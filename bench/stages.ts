@@ -83,6 +83,7 @@ export async function benchStage(
         metrics: createWorkerMetrics(createRegistry('bench')),
         sectors: new Map(),
         now: Date.now,
+        shutdown: new AbortController().signal,
       };
       const acts = createActivities(deps);
       await acts.ensureGroups();
@@ -123,7 +124,7 @@ export async function benchStage(
       await handle.terminate('bench done');
       return n / secs;
     } finally {
-      built.worker.shutdown();
+      built.shutdown();
       await running;
       await built.close();
       await native.close();

@@ -54,6 +54,7 @@ const envSchema = z.object({
   PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
   PIPELINE_NORMALIZE_SLOTS: int(2, 1, 64),
   PIPELINE_BLOCK_MS: int(2000, 0, 30_000),
+  PIPELINE_LINGER_MS: int(100, 0, 10_000),
   PIPELINE_MAX_ATTEMPTS: int(5, 1),
 
   ANOMALY_WINDOW: int(50, 5, 10_000),
@@ -105,6 +106,7 @@ export interface Config {
     readonly batchSize: number;
     readonly normalizeSlots: number;
     readonly blockMs: number;
+    readonly lingerMs: number;
     readonly maxAttempts: number;
   };
   readonly anomaly: {
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: e.PIPELINE_BATCH_SIZE,
       normalizeSlots: e.PIPELINE_NORMALIZE_SLOTS,
       blockMs: e.PIPELINE_BLOCK_MS,
+      lingerMs: e.PIPELINE_LINGER_MS,
       maxAttempts: e.PIPELINE_MAX_ATTEMPTS,
     },
     anomaly: {

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     await archive.result();
     await save(client, 'archive-day', archive);
   } finally {
-    built.worker.shutdown();
+    built.shutdown();
     await running;
     await built.close();
     await sim.stop();

@@ -23,6 +23,8 @@ export interface BuildWorkerOptions {
 export interface BuiltWorker {
   readonly worker: Worker;
   readonly deps: ActivityDeps;
+  /** Starts a graceful shutdown: long-running activities leave at once, batches get the grace time. */
+  shutdown(): void;
   /** Closes what the worker's activities opened; call after `worker.run()` resolves. */
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export interface BuiltWorker {
 export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker> {
   const { config, logger } = opts;
   const redis = createRedis(config.redis.url);
+  const stopping = new AbortController();
   const deps: ActivityDeps = {
     config,
     redis,
@@ -40,6 +43,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
     metrics: createWorkerMetrics(opts.registry),
     sectors: loadSectors(config.sectorsFile),
     now: Date.now,
+    shutdown: stopping.signal,
   };
   const close = async () => {
     await deps.blocking.close();
@@ -60,7 +64,11 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
       // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
       maxCachedWorkflows: 100,
     });
-    return { worker, deps, close };
+    const shutdown = () => {
+      stopping.abort();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    return { worker, deps, shutdown, close };
   } catch (err) {
     await close();
     throw err;

@@ -11,6 +11,8 @@ async function main(logger: Logger): Promise<void> {
   logger.level = config.logLevel;
   Runtime.install({
     logger: new PinoTemporalLogger(logger.child({ module: 'temporal' })),
+    // We handle the signals: feeds must hear of the shutdown before the grace time runs out.
+    shutdownSignals: [],
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
     },
@@ -31,6 +33,12 @@ async function main(logger: Logger): Promise<void> {
     },
     'worker started',
   );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      built.shutdown();
+    });
+  }
   try {
     await built.worker.run();
   } finally {

@@ -1,7 +1,8 @@
 import { simulatorAdapter } from '../../lib/domain/adapters/simulator';
 import type { NormalizedTick } from '../../lib/domain/types';
 import sectors from '../../reference/sectors.json';
-import { Market, mulberry32, type MarketOptions } from '../../simulator/market';
+import { Market, type MarketOptions } from '../../simulator/market';
+import { mulberry32 } from '../../simulator/prng';
 import { BASE_PRICES, UNIVERSE } from '../../simulator/universe';
 
 const NOW = 1_700_000_000_000;

@@ -32,7 +32,8 @@ class Client {
   closed: { code: number } | undefined;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.onFrame(String(data)));
+    // Text frames arrive as one Buffer (no fragmentation or binary in this feed).
+    ws.on('message', (data) => this.onFrame((data as Buffer).toString('utf8')));
     ws.on('close', (code) => (this.closed = { code }));
   }
 

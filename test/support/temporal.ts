@@ -34,7 +34,7 @@ export async function startTestWorker(
     ...built,
     running,
     async shutdown() {
-      if (built.worker.getState() === 'RUNNING') built.worker.shutdown();
+      built.shutdown();
       await running;
       await built.close();
     },

@@ -1,0 +1,53 @@
+import { loadConfig } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { createRegistry } from '../lib/metrics';
+import { createSimulator } from './server';
+
+let logger: Logger | undefined;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.logLevel, name: 'simulator' });
+  logger = log;
+  const sim = createSimulator({
+    config: config.simulator,
+    logger: log,
+    registry: createRegistry('simulator'),
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    sim.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  const { url, port } = await sim.start();
+  log.info(
+    {
+      url,
+      port,
+      eventsPerSecond: config.simulator.eventsPerSecond,
+      seed: config.simulator.seed,
+    },
+    'simulator listening',
+  );
+}
+
+main().catch((err: unknown) => {
+  // A ConfigError arrives before the configured logger exists.
+  (logger ?? createLogger({ level: 'info', name: 'simulator' })).fatal(
+    { err },
+    'simulator failed to start',
+  );
+  process.exit(1);
+});
