@@ -12,7 +12,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false } },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
@@ -36,8 +39,24 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os', 'child_process'], message: 'No Node built-ins in workflow code.' },
-            { group: ['ioredis', 'ws', 'pino', 'prom-client', '../activities', '../activities/*', '../lib/redis', '../lib/redis/*'], message: 'Workflows do no I/O; import activities as types only.', allowTypeImports: true },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os', 'child_process'],
+              message: 'No Node built-ins in workflow code.',
+            },
+            {
+              group: [
+                'ioredis',
+                'ws',
+                'pino',
+                'prom-client',
+                '../activities',
+                '../activities/*',
+                '../lib/redis',
+                '../lib/redis/*',
+              ],
+              message: 'Workflows do no I/O; import activities as types only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

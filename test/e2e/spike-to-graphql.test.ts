@@ -97,7 +97,7 @@ describe('end to end: simulator to GraphQL', () => {
         .getHandle(id)
         .terminate('test done')
         .catch(() => undefined);
-    await worker?.shutdown();
+    await worker?.stop();
     await app?.stop();
     await sim.stop();
     await temporal?.close();

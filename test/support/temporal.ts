@@ -16,11 +16,11 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
-/** A real fin-line worker on the test task queue; stop it with `shutdown()`. */
+/** A real fin-line worker on the test task queue; `stop()` shuts it down and closes its connections. */
 export async function startTestWorker(
   config: Config,
   temporal: TemporalFixture,
-): Promise<BuiltWorker & { running: Promise<void>; shutdown(): Promise<void> }> {
+): Promise<BuiltWorker & { running: Promise<void>; stop(): Promise<void> }> {
   const logger = createLogger({ level: config.logLevel, name: 'test-worker' });
   const built = await buildWorker({
     config,
@@ -33,7 +33,7 @@ export async function startTestWorker(
   return {
     ...built,
     running,
-    async shutdown() {
+    async stop() {
       built.shutdown();
       await running;
       await built.close();

@@ -29,7 +29,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     worker = await startTestWorker(config, temporal);
   });
   afterAll(async () => {
-    await worker?.shutdown();
+    await worker?.stop();
     await temporal?.close();
     await fx?.close();
   });
