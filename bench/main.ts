@@ -1,4 +1,9 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+} from '@temporalio/worker';
 import { benchIngest } from './ingest';
 import { redisXaddRate } from './redis-baseline';
 import { startBenchStack } from './stack';
@@ -32,6 +37,11 @@ async function repeat(label: string, fn: () => Promise<number>): Promise<number[
 }
 
 async function main(): Promise<void> {
+  // Workers are started and stopped many times; their INFO lines would bury the results.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
   process.stderr.write(
     `bench: starting a Redis and a Temporal dev server (runs=${RUNS}, events=${EVENTS})\n`,
   );
