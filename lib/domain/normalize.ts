@@ -15,5 +15,9 @@ export function normalizeRaw(raw: RawEvent, deps: NormalizeDeps): NormalizeOutco
     return { ok: false, reason: `unparseable frame: ${raw.parseError}` };
   const adapter = findAdapter(raw.adapter);
   if (!adapter) return { ok: false, reason: `unknown adapter ${JSON.stringify(raw.adapter)}` };
-  return adapter.normalize(raw.payload, { feed: raw.feed, sectors: deps.sectors });
+  return adapter.normalize(raw.payload, {
+    feed: raw.feed,
+    sectors: deps.sectors,
+    recvTs: raw.recvTs,
+  });
 }

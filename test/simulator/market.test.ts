@@ -6,7 +6,7 @@ import { mulberry32 } from '../../simulator/prng';
 import { BASE_PRICES, UNIVERSE } from '../../simulator/universe';
 
 const NOW = 1_700_000_000_000;
-const ctx = { feed: 'sim', sectors: new Map(Object.entries(sectors)) };
+const ctx = { feed: 'sim', sectors: new Map(Object.entries(sectors)), recvTs: 1_700_000_000_000 };
 
 function market(overrides: Partial<MarketOptions> = {}): Market {
   return new Market({

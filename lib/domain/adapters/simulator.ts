@@ -53,6 +53,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 export const simulatorAdapter: FeedAdapter = {
   name: 'simulator',
+  transport: 'ws',
 
   parseFrame(frame: string): ParsedFrame {
     const out = emptyFrame();

@@ -1,7 +1,7 @@
 import { normalizeRaw, simulatorAdapter } from '../../../../lib/domain';
 
 const sectors = new Map([['AAPL', 'Technology']]);
-const ctx = { feed: 'sim', sectors };
+const ctx = { feed: 'sim', sectors, recvTs: 1_700_000_000_000 };
 
 describe('simulator adapter', () => {
   it('splits a frame into events, keeping each payload and sequence', () => {
