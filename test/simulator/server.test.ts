@@ -9,7 +9,7 @@ import type { SimulatorState } from '../../simulator/control-api';
 import type { LastSent } from '../../simulator/market';
 import { testConfig } from '../support/stack';
 
-const ctx = { feed: 'sim', sectors: new Map(Object.entries(sectors)) };
+const ctx = { feed: 'sim', sectors: new Map(Object.entries(sectors)), recvTs: 1 };
 const logger = createLogger({ level: 'silent', name: 'simulator-test' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
