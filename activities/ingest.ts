@@ -1,41 +1,21 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import WebSocket, { type RawData } from 'ws';
 import { findAdapter } from '../lib/domain';
-import { encodeRaw } from '../lib/redis';
+import { GROUPS } from '../lib/redis';
 import { activityLogger, type ActivityDeps } from './deps';
+import { DEFAULT_MAX_RUN_MS, type FeedInput } from './feed/input';
+import { LagWatch } from './feed/lag-watch';
+import { runPolling } from './feed/polling';
+import { emptyProgress, ProgressReporter, type FeedProgress } from './feed/progress';
+import { RawWriter } from './feed/raw-writer';
+import { FEED_ERRORS, FeedSession } from './feed/session';
+import { runWebSocket } from './feed/websocket';
 
-/** Input of the `ingestFeed` workflow and its `runFeed` activity. */
-export interface FeedInput {
-  /** Feed name; also the workflow id (`feed-<name>`). */
-  readonly name: string;
-  /** Adapter (provider format), e.g. `simulator`. */
-  readonly adapter: string;
-  /** WebSocket URL. */
-  readonly url: string;
-  /** Symbols to subscribe to; the adapter's default when omitted. */
-  readonly symbols?: readonly string[];
-  /** The activity returns after this long so the workflow can continue-as-new. @defaultValue 1 hour */
-  readonly maxRunMs?: number;
-}
+export { FEED_ERRORS } from './feed/session';
+export type { FeedProgress } from './feed/progress';
+export type { FeedInput } from './feed/input';
 
-/** Progress, heartbeated and returned. */
-export interface FeedProgress {
-  messages: number;
-  events: number;
-  parseErrors: number;
-  controls: number;
-  lastSourceId: string;
-  lastMessageAt: number;
-  connectedAt: number;
-}
-
-export const FEED_ERRORS = {
-  auth: 'FeedAuthError',
-  config: 'InvalidFeedConfig',
-} as const;
-
-/** Pipelined flushes allowed in flight before the socket is paused (backpressure on Redis). */
+/** Pipelined XADD flushes in flight before reading pauses (backpressure from Redis itself). */
 const MAX_FLUSHES_IN_FLIGHT = 4;
 
 export function createIngestActivities(deps: ActivityDeps) {
@@ -43,168 +23,119 @@ export function createIngestActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Connects to a feed and writes its events to `raw:events` until cancelled, the socket
-     * fails (Temporal retries the activity with backoff) or `maxRunMs` passes (returns).
+     * Runs a feed — WebSocket or HTTP polling, by its adapter — writing raw events to
+     * `raw:events`, reconnecting by itself, until the activity is cancelled (pause, stop,
+     * worker drain), `maxRunMs` passes (returns, so the workflow can continue-as-new), the
+     * credentials are refused (non-retryable) or a Redis write fails (retryable).
      */
     async runFeed(input: FeedInput): Promise<FeedProgress> {
       const adapter = findAdapter(input.adapter);
       if (!adapter) {
         throw ApplicationFailure.nonRetryable(
-          `unknown adapter ${input.adapter}`,
+          `unknown adapter ${JSON.stringify(input.adapter)}`,
+          FEED_ERRORS.config,
+        );
+      }
+      const credentials =
+        input.auth === undefined ? undefined : config.ingest.credentials[input.auth];
+      if (input.auth !== undefined && !credentials) {
+        throw ApplicationFailure.nonRetryable(
+          `feed ${input.name}: no credential set ${JSON.stringify(input.auth)} in FEED_CREDENTIALS`,
           FEED_ERRORS.config,
         );
       }
       const ctx = Context.current();
       const log = activityLogger(deps.logger, { feed: input.name, adapter: input.adapter });
-      const progress: FeedProgress = {
-        messages: 0,
-        events: 0,
-        parseErrors: 0,
-        controls: 0,
-        lastSourceId: '',
-        lastMessageAt: 0,
-        connectedAt: 0,
-      };
       const labels = { feed: input.name };
-      const buffer: string[][] = [];
-      let inFlight = 0;
-      let flushError: Error | undefined;
-      const ws = new WebSocket(input.url, { perMessageDeflate: false });
+      // A retried attempt goes on counting where the last heartbeat left off.
+      const resumed = ctx.info.heartbeatDetails as FeedProgress | undefined;
+      const progress = { ...emptyProgress(), ...resumed, connected: false, throttled: false };
+      const reporter = new ProgressReporter(progress, {
+        ctx,
+        heartbeatMs: config.ingest.heartbeatMs,
+        statusMs: config.ingest.statusMs,
+        now: deps.now,
+        logger: log,
+      });
+      // Both callbacks fire only once the run is going, after `s` below exists.
+      const writer = new RawWriter({
+        redis,
+        stream: keys.rawEvents,
+        feed: input.name,
+        adapter: adapter.name,
+        maxLen: config.ingest.maxLen,
+        flushCount: config.ingest.flushCount,
+        flushMs: config.ingest.flushMs,
+        maxInFlight: MAX_FLUSHES_IN_FLIGHT,
+        onWritten: (n) => {
+          progress.events += n;
+          metrics.ingestEvents.inc(labels, n);
+        },
+        onSaturation: () => s.flowChanged(),
+      });
+      const lag = new LagWatch({
+        redis,
+        stream: keys.rawEvents,
+        group: GROUPS.normalize,
+        maxLag: config.ingest.maxLag,
+        checkMs: config.ingest.lagCheckMs,
+        logger: log,
+        onChange: (throttled) => {
+          metrics.ingestThrottled.set(labels, throttled ? 1 : 0);
+          reporter.changed();
+          s.flowChanged();
+        },
+      });
+      const s = new FeedSession(
+        input,
+        adapter,
+        { symbols: input.symbols, credentials },
+        deps,
+        log,
+        writer,
+        lag,
+        reporter,
+      );
 
-      const flush = (): Promise<void> => {
-        if (buffer.length === 0) return Promise.resolve();
-        const batch = buffer.splice(0);
-        const pipe = redis.pipeline();
-        for (const fields of batch)
-          pipe.xadd(keys.rawEvents, 'MAXLEN', '~', config.ingest.maxLen, '*', ...fields);
-        inFlight++;
-        if (inFlight >= MAX_FLUSHES_IN_FLIGHT) ws.pause();
-        return pipe
-          .exec()
-          .then((replies) => {
-            const failed = replies?.find(([err]) => err);
-            if (failed) throw failed[0] as Error;
-            progress.events += batch.length;
-            metrics.ingestEvents.inc(labels, batch.length);
-          })
-          .catch((err: unknown) => {
-            flushError ??= err instanceof Error ? err : new Error('redis write failed');
-          })
-          .finally(() => {
-            inFlight--;
-            if (inFlight < MAX_FLUSHES_IN_FLIGHT && ws.isPaused) ws.resume();
-          });
-      };
-
-      const pending = new Set<Promise<void>>();
-      const flushTracked = () => {
-        const p = flush();
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
-      };
-
-      const heartbeatTimer = setInterval(() => ctx.heartbeat(progress), config.ingest.heartbeatMs);
-      const flushTimer = setInterval(flushTracked, config.ingest.flushMs);
-      const recvTs = () => deps.now();
-      let onShutdown = () => {};
-
+      const maxRun = setTimeout(
+        () => s.stop({ kind: 'max-run' }),
+        input.maxRunMs ?? DEFAULT_MAX_RUN_MS,
+      );
+      const onShutdown = () => s.stop({ kind: 'shutdown' });
+      if (deps.shutdown.aborted) onShutdown();
+      deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+      ctx.cancelled.catch(() => s.stop({ kind: 'cancelled' }));
+      reporter.start();
+      lag.start();
       try {
-        await new Promise<void>((resolve, reject) => {
-          const maxRun = setTimeout(resolve, input.maxRunMs ?? 3_600_000);
-          const fail = (err: unknown) => {
-            clearTimeout(maxRun);
-            reject(err instanceof Error ? err : new Error(String(err)));
-          };
-          ctx.cancelled.catch(fail);
-          onShutdown = () =>
-            fail(
-              ApplicationFailure.retryable(
-                `worker shutting down; feed ${input.name} moves on`,
-                'WorkerShutdown',
-              ),
-            );
-          if (deps.shutdown.aborted) onShutdown();
-          deps.shutdown.addEventListener('abort', onShutdown, { once: true });
-          ws.on('open', () => {
-            progress.connectedAt = deps.now();
-            metrics.ingestConnected.set(labels, 1);
-            for (const m of adapter.openingMessages({ symbols: input.symbols })) ws.send(m);
-            log.info({ url: input.url }, 'feed connected');
-          });
-          ws.on('message', (data: RawData) => {
-            if (flushError) return fail(flushError);
-            const frame = Buffer.isBuffer(data)
-              ? data.toString('utf8')
-              : Buffer.concat(data as Buffer[]).toString('utf8');
-            const now = recvTs();
-            progress.messages++;
-            progress.lastMessageAt = now;
-            metrics.ingestMessages.inc(labels);
-            const parsed = adapter.parseFrame(frame);
-            for (const e of parsed.events) {
-              buffer.push(
-                encodeRaw({
-                  feed: input.name,
-                  adapter: adapter.name,
-                  recvTs: now,
-                  sourceId: e.sourceId,
-                  payload: e.payload,
-                }),
-              );
-              if (e.sourceId) progress.lastSourceId = e.sourceId;
-            }
-            for (const e of parsed.errors) {
-              progress.parseErrors++;
-              buffer.push(
-                encodeRaw({
-                  feed: input.name,
-                  adapter: adapter.name,
-                  recvTs: now,
-                  sourceId: '',
-                  payload: e.payload,
-                  parseError: e.reason,
-                }),
-              );
-            }
-            for (const c of parsed.controls) {
-              progress.controls++;
-              if (c.kind === 'auth_failed') {
-                return fail(
-                  ApplicationFailure.nonRetryable(
-                    `feed ${input.name}: ${c.message}`,
-                    FEED_ERRORS.auth,
-                  ),
-                );
-              }
-            }
-            if (buffer.length >= config.ingest.flushCount) flushTracked();
-          });
-          ws.on('close', (code, reason) =>
-            fail(new Error(`feed ${input.name} closed: ${code} ${reason.toString()}`)),
-          );
-          ws.on('error', fail);
-        });
-      } catch (err) {
-        // Cancellation is how a feed is stopped or a worker drains; anything else is a failure.
-        if (err instanceof CancelledFailure) log.info({ progress }, 'feed cancelled');
-        else log.warn({ err, progress }, 'feed stopped');
-        throw err;
+        await (adapter.transport === 'http' ? runPolling(s) : runWebSocket(s));
       } finally {
+        clearTimeout(maxRun);
         deps.shutdown.removeEventListener('abort', onShutdown);
-        clearInterval(heartbeatTimer);
-        clearInterval(flushTimer);
+        lag.stop();
         metrics.ingestConnected.set(labels, 0);
-        ws.removeAllListeners();
-        ws.on('error', () => undefined);
-        ws.terminate();
         // What was received is written whatever ended the run.
-        flushTracked();
-        await Promise.all(pending);
+        await writer.drain();
+        progress.connected = false;
+        await reporter.stop();
       }
+      const reason = s.stopReason;
+      log.info({ reason: reason?.kind, progress }, 'feed run ended');
       // A failed write means events were lost in this run: fail it so the gap is visible.
-      if (flushError)
-        throw flushError instanceof Error ? flushError : new Error(String(flushError));
-      return progress;
+      if (writer.error) throw writer.error;
+      switch (reason?.kind) {
+        case 'cancelled':
+          throw new CancelledFailure('feed cancelled');
+        case 'shutdown':
+          throw ApplicationFailure.retryable(
+            `worker shutting down; feed ${input.name} moves on`,
+            FEED_ERRORS.shutdown,
+          );
+        case 'failed':
+          throw reason.error;
+        default:
+          return progress;
+      }
     },
   };
 }

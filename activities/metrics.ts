@@ -5,6 +5,8 @@ export interface WorkerMetrics {
   readonly ingestMessages: Counter<'feed'>;
   readonly ingestEvents: Counter<'feed'>;
   readonly ingestConnected: Gauge<'feed'>;
+  readonly ingestReconnects: Counter<'feed'>;
+  readonly ingestThrottled: Gauge<'feed'>;
   readonly batchEvents: Counter<'stage' | 'outcome'>;
   readonly batchDuration: Histogram<'stage'>;
   readonly batchesFailed: Counter<'stage'>;
@@ -29,6 +31,18 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     ingestConnected: new Gauge({
       name: 'finline_ingest_connected',
       help: '1 while the feed is connected',
+      labelNames: ['feed'],
+      registers,
+    }),
+    ingestReconnects: new Counter({
+      name: 'finline_ingest_reconnects_total',
+      help: 'Reconnects (WebSocket) or failed polling rounds (HTTP) per feed',
+      labelNames: ['feed'],
+      registers,
+    }),
+    ingestThrottled: new Gauge({
+      name: 'finline_ingest_throttled',
+      help: '1 while the feed is not read because the pipeline is behind (backpressure)',
       labelNames: ['feed'],
       registers,
     }),

@@ -10,6 +10,24 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
 const num = (def: number, min = -Infinity, max = Infinity) =>
   z.coerce.number().min(min).max(max).default(def);
 const port = (def: number) => int(def, 0, 65535);
+const credentialSet = z.strictObject({
+  key: z.string().min(1).optional(),
+  secret: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+});
+/** `{"<name>": {"key","secret","token"}}`: feeds name a set; the secrets never enter a workflow history. */
+const credentials = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), credentialSet));
 /** Environment variables, by name, with their defaults. The README's configuration table mirrors it. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,6 +68,13 @@ const envSchema = z.object({
   INGEST_FLUSH_MS: int(20, 1),
   INGEST_MAX_LEN: int(1_000_000, 1000),
   INGEST_HEARTBEAT_MS: int(1000, 100),
+  INGEST_MAX_LAG: int(200_000, 1),
+  INGEST_LAG_CHECK_MS: int(250, 10),
+  INGEST_SILENCE_MS: int(30_000, 100),
+  INGEST_RECONNECT_BASE_MS: int(500, 1),
+  INGEST_RECONNECT_MAX_MS: int(30_000, 1),
+  INGEST_STATUS_MS: int(10_000, 100),
+  FEED_CREDENTIALS: credentials,
 
   PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
   PIPELINE_NORMALIZE_SLOTS: int(2, 1, 64),
@@ -101,6 +126,18 @@ export interface Config {
     readonly flushMs: number;
     readonly maxLen: number;
     readonly heartbeatMs: number;
+    /** Normalize-group lag on raw:events at which ingestion stops reading; it resumes at half. */
+    readonly maxLag: number;
+    readonly lagCheckMs: number;
+    /** A feed that sends nothing for this long is taken for dead and reconnected. */
+    readonly silenceMs: number;
+    readonly reconnectBaseMs: number;
+    readonly reconnectMaxMs: number;
+    /** How often a feed reports its counters to its workflow (the `status` query). */
+    readonly statusMs: number;
+    readonly credentials: Readonly<
+      Record<string, { readonly key?: string; readonly secret?: string; readonly token?: string }>
+    >;
   };
   readonly pipeline: {
     readonly batchSize: number;
@@ -139,6 +176,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Unconsumed entries past MAXLEN would be trimmed away: backpressure must start well before.
+  if (e.INGEST_MAX_LAG >= e.INGEST_MAX_LEN) {
+    throw new ConfigError(
+      `invalid configuration:\n  INGEST_MAX_LAG=${JSON.stringify(String(e.INGEST_MAX_LAG))}: must be below INGEST_MAX_LEN (${e.INGEST_MAX_LEN})`,
+    );
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -171,6 +214,13 @@ export function loadConfig(env: Env = process.env): Config {
       flushMs: e.INGEST_FLUSH_MS,
       maxLen: e.INGEST_MAX_LEN,
       heartbeatMs: e.INGEST_HEARTBEAT_MS,
+      maxLag: e.INGEST_MAX_LAG,
+      lagCheckMs: e.INGEST_LAG_CHECK_MS,
+      silenceMs: e.INGEST_SILENCE_MS,
+      reconnectBaseMs: e.INGEST_RECONNECT_BASE_MS,
+      reconnectMaxMs: e.INGEST_RECONNECT_MAX_MS,
+      statusMs: e.INGEST_STATUS_MS,
+      credentials: e.FEED_CREDENTIALS,
     },
     pipeline: {
       batchSize: e.PIPELINE_BATCH_SIZE,

@@ -1,60 +1,277 @@
 import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, FeedInput, FeedProgress } from '../activities';
-import { ADAPTER, FEED_NAME } from '../lib/temporal/search-attributes';
+import { ADAPTER, FEED_NAME, FEED_STATE } from '../lib/temporal/search-attributes';
 
 export type { FeedInput } from '../activities';
 
+export type FeedState = 'running' | 'paused' | 'failed' | 'stopped';
+
+/** What the `status` query returns: counters are totals over the feed's whole life. */
 export interface FeedStatus {
   readonly name: string;
   readonly adapter: string;
-  /** Completed activity runs across continue-as-new. */
-  runs: number;
-  lastProgress?: FeedProgress;
+  readonly url: string;
+  readonly symbols: readonly string[];
+  readonly state: FeedState;
+  readonly connected: boolean;
+  /** Not reading because the pipeline is behind (backpressure). */
+  readonly throttled: boolean;
+  readonly lag: number | null;
+  readonly messagesTotal: number;
+  readonly eventsTotal: number;
+  readonly parseErrorsTotal: number;
+  readonly reconnectsTotal: number;
+  readonly messagesPerSecond: number;
+  readonly eventsPerSecond: number;
+  /** ISO time of the last message received, null before the first. */
+  readonly lastMessageAt: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  /** Activity runs completed (each ends with a continue-as-new or a restart). */
+  readonly runs: number;
+}
+
+/** Totals of finished runs, carried across continue-as-new. */
+export interface FeedTotals {
+  messages: number;
+  events: number;
+  parseErrors: number;
+  reconnects: number;
+}
+
+/** State carried into the next run of the workflow. */
+export interface FeedCarried {
+  readonly runs: number;
+  readonly paused: boolean;
+  readonly symbols?: readonly string[];
+  readonly totals: FeedTotals;
+  readonly last?: FeedProgress;
 }
 
 export const feedStatusQuery = defineQuery<FeedStatus>('status');
+/** Closes the feed's connection until `resume`. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Ends the feed: the workflow completes with its final status. */
+export const stopSignal = defineSignal('stop');
+/** Replaces the subscribed symbols (reconnects with the new list); returns the list. */
+export const setSymbolsUpdate = defineUpdate<readonly string[], [readonly string[]]>('setSymbols');
+/** Sent by the running activity itself: its latest counters. */
+export const feedProgressSignal = defineSignal<[FeedProgress]>('feedProgress');
 
 /** The ingestion workflow's id for a feed: one workflow per feed name. */
 export function feedWorkflowId(name: string): string {
   return `feed-${name}`;
 }
 
-const { runFeed } = proxyActivities<Activities>({
-  // The activity returns on its own after maxRunMs (1 h by default); this bounds a stuck one.
-  startToCloseTimeout: '2h',
-  // A worker that dies is noticed within this and the feed restarts on another.
-  heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    // Unlimited attempts: a feed retries until it is stopped, except for what retrying cannot fix.
-    nonRetryableErrorTypes: ['FeedAuthError', 'InvalidFeedConfig'],
-  },
-});
+const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
 
 /**
- * Supervises one feed: keeps its long-running, heartbeating `runFeed` activity going, and
- * continues-as-new after each run so the history stays a few events long.
+ * Supervises one feed. Runs its long-lived `runFeed` activity (which reconnects by itself)
+ * and restarts it when it fails, with Temporal's retry policy: 1 s doubling to 1 min, without
+ * limit — except for refused credentials or a bad input, which fail the workflow with the
+ * reason. Pause and setSymbols cancel the running activity (it closes its socket, flushes and
+ * reports); continue-as-new follows each completed run and whenever the server suggests it.
  */
-export async function ingestFeed(input: FeedInput, carried?: { runs: number }): Promise<void> {
+export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promise<FeedStatus> {
+  const { runFeed } = proxyActivities<Activities>({
+    // The activity returns after maxRunMs (1 h by default); this only bounds a stuck one.
+    startToCloseTimeout: (input.maxRunMs ?? 3_600_000) + 600_000,
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? 10_000,
+    // Wait for the activity to close its socket and flush before going on (no overlap).
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: ['FeedAuthError', 'InvalidFeedConfig'],
+    },
+  });
+
+  let paused = carried?.paused ?? false;
+  let stopping = false;
+  let symbols = carried?.symbols ?? input.symbols ?? [];
+  let symbolsChanged = false;
+  let runs = carried?.runs ?? 0;
+  let state: FeedState = paused ? 'paused' : 'running';
+  const totals: FeedTotals = carried?.totals ?? {
+    messages: 0,
+    events: 0,
+    parseErrors: 0,
+    reconnects: 0,
+  };
+  let current: FeedProgress | undefined;
+  let last: FeedProgress | undefined = carried?.last;
+  let failure: string | null = null;
+
+  const setState = (next: FeedState) => {
+    state = next;
+    upsertSearchAttributes([{ key: FEED_STATE, value: next }]);
+  };
   upsertSearchAttributes([
     { key: FEED_NAME, value: input.name },
     { key: ADAPTER, value: input.adapter },
+    { key: FEED_STATE, value: state },
   ]);
-  const status: FeedStatus = { name: input.name, adapter: input.adapter, runs: carried?.runs ?? 0 };
-  setHandler(feedStatusQuery, () => status);
 
-  status.lastProgress = await runFeed(input);
-  status.runs++;
+  const statusNow = (): FeedStatus => {
+    const p = current ?? last;
+    const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+    const live = current !== undefined;
+    return {
+      name: input.name,
+      adapter: input.adapter,
+      url: input.url,
+      symbols,
+      state,
+      connected: live && (p?.connected ?? false),
+      throttled: live && (p?.throttled ?? false),
+      lag: p?.lag ?? null,
+      messagesTotal: totals.messages + (current?.messages ?? 0),
+      eventsTotal: totals.events + (current?.events ?? 0),
+      parseErrorsTotal: totals.parseErrors + (current?.parseErrors ?? 0),
+      reconnectsTotal: totals.reconnects + (current?.reconnects ?? 0),
+      messagesPerSecond: live ? (p?.messagesPerSecond ?? 0) : 0,
+      eventsPerSecond: live ? (p?.eventsPerSecond ?? 0) : 0,
+      lastMessageAt: iso(p?.lastMessageAt),
+      lastError: failure ?? p?.lastError ?? null,
+      lastErrorAt: iso(p?.lastErrorAt),
+      runs,
+    };
+  };
+  setHandler(feedStatusQuery, statusNow);
+  setHandler(feedProgressSignal, (p) => {
+    current = p;
+  });
+  setHandler(pauseSignal, () => {
+    paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+  setHandler(stopSignal, () => {
+    stopping = true;
+  });
+  setHandler(
+    setSymbolsUpdate,
+    (next) => {
+      symbols = [...next];
+      symbolsChanged = true;
+      return symbols;
+    },
+    {
+      validator: (next) => {
+        if (!Array.isArray(next) || next.some((s) => typeof s !== 'string' || !SYMBOL.test(s)))
+          throw new Error(
+            'symbols must be an array of ticker strings (letters, digits, : . _ - /)',
+          );
+      },
+    },
+  );
+
+  /** Folds the run that just ended into the totals. */
+  const closeRun = () => {
+    if (current) {
+      totals.messages += current.messages;
+      totals.events += current.events;
+      totals.parseErrors += current.parseErrors;
+      totals.reconnects += current.reconnects;
+      last = current;
+    }
+    current = undefined;
+    runs++;
+  };
+  const interrupted = () =>
+    paused || stopping || symbolsChanged || workflowInfo().continueAsNewSuggested;
+
+  for (;;) {
+    if (stopping) break;
+    if (paused) {
+      setState('paused');
+      await condition(() => !paused || stopping || workflowInfo().continueAsNewSuggested);
+      if (paused && !stopping) break; // continue-as-new while paused
+      continue;
+    }
+    setState('running');
+    symbolsChanged = false;
+    let finished = false;
+    let error: unknown;
+    const scope = new CancellationScope();
+    const run = scope
+      .run(() => runFeed({ ...input, symbols }))
+      .then(
+        (p) => {
+          current = p;
+        },
+        (err: unknown) => {
+          error = err;
+        },
+      )
+      .finally(() => {
+        finished = true;
+      });
+    try {
+      await condition(() => finished || interrupted());
+    } catch (err) {
+      // The workflow itself is cancelled: the scope is too; let the activity close, then leave.
+      if (isCancellation(err)) {
+        await run;
+        closeRun();
+        setState('stopped');
+      }
+      throw err;
+    }
+    if (!finished) {
+      scope.cancel();
+      await run;
+    }
+    closeRun();
+    if (error !== undefined && !isCancellation(error)) {
+      failure = describeFailure(error);
+      setState('failed');
+      log.error('feed failed', { feed: input.name, error: failure });
+      throw ApplicationFailure.nonRetryable(`feed ${input.name} failed: ${failure}`, 'FeedFailed');
+    }
+    if (symbolsChanged && !stopping && !workflowInfo().continueAsNewSuggested) continue;
+    if (paused || stopping) continue;
+    // A completed run (maxRunMs) or a suggestion from the server: start afresh.
+    break;
+  }
+
+  if (stopping) {
+    setState('stopped');
+    await condition(allHandlersFinished);
+    return statusNow();
+  }
   await condition(allHandlersFinished);
-  await continueAsNew<typeof ingestFeed>(input, { runs: status.runs });
+  return await continueAsNew<typeof ingestFeed>(input, {
+    runs,
+    paused,
+    symbols,
+    totals,
+    last,
+  });
+}
+
+/** The innermost message of an activity failure (ActivityFailure wraps the activity's error). */
+function describeFailure(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

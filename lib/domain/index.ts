@@ -3,3 +3,4 @@ export * from './decimal';
 export * from './adapters';
 export * from './normalize';
 export * from './anomaly';
+export * from './backoff';

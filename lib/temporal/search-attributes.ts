@@ -7,11 +7,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
  */
 export const FEED_NAME = defineSearchAttributeKey('FeedName', SearchAttributeType.KEYWORD);
 export const ADAPTER = defineSearchAttributeKey('Adapter', SearchAttributeType.KEYWORD);
+/** A feed's state (running, paused, failed, stopped): `FeedState="paused"` in the UI. */
+export const FEED_STATE = defineSearchAttributeKey('FeedState', SearchAttributeType.KEYWORD);
 export const STAGE = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const BATCH_STATUS = defineSearchAttributeKey('BatchStatus', SearchAttributeType.KEYWORD);
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS = [FEED_NAME, ADAPTER, STAGE, BATCH_STATUS].map(
+export const SEARCH_ATTRIBUTE_FLAGS = [FEED_NAME, ADAPTER, FEED_STATE, STAGE, BATCH_STATUS].map(
   (k) => `${k.name}=Keyword`,
 );
 
