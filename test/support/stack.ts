@@ -17,11 +17,11 @@ export function uniqueId(label = 't'): string {
   return `${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** A config pointing at the test stack, with its own key prefix and task queue. */
-export function testConfig(overrides: Env = {}): Config {
+/** The environment of a config pointing at the test stack, with its own key prefix and task queue. */
+export function testEnv(overrides: Env = {}): Env {
   const { redisUrl, temporalAddress } = stackEnv();
   const id = uniqueId();
-  return loadConfig({
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     REDIS_URL: redisUrl,
@@ -32,7 +32,12 @@ export function testConfig(overrides: Env = {}): Config {
     SIMULATOR_PORT: '0',
     WORKER_METRICS_PORT: '0',
     ...overrides,
-  });
+  };
+}
+
+/** A config pointing at the test stack, with its own key prefix and task queue. */
+export function testConfig(overrides: Env = {}): Config {
+  return loadConfig(testEnv(overrides));
 }
 
 export interface RedisFixture {
