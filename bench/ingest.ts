@@ -3,7 +3,9 @@ import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { createKeys, createRedis } from '../lib/redis';
-import { createSimulator } from '../simulator';
+import { PROJECT_ROOT } from '../lib/devstack/binaries';
+import { spawnManaged } from '../lib/devstack/child';
+import { freePort, waitFor, isListening } from '../lib/devstack/ports';
 import { buildWorker } from '../workers/build-worker';
 import { benchConfig } from './stages';
 import type { BenchStack } from './stack';
@@ -11,26 +13,32 @@ import type { BenchStack } from './stack';
 /**
  * Raw events per second written to raw:events by the ingestFeed workflow's activity, from
  * the local simulator running flat out, measured over `seconds` after a one-second warm-up.
+ * The simulator runs in its own process, as under `npm start`: in this one it would share the
+ * worker's event loop and the figure would measure the two together.
  */
 export async function benchIngest(
   stack: BenchStack,
   bundle: WorkflowBundle,
   seconds: number,
 ): Promise<number> {
-  const config = benchConfig(stack, {
+  const simEnv = {
     SIMULATOR_EVENTS_PER_SECOND: '10000000',
-    SIMULATOR_PORT: '0',
+    SIMULATOR_PORT: String(await freePort()),
     SIMULATOR_SPIKE_PROBABILITY: '0',
-  });
+    LOG_LEVEL: 'warn',
+  };
+  const config = benchConfig(stack, simEnv);
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const redis = createRedis(config.redis.url);
   const keys = createKeys(config.redis.keyPrefix);
-  const sim = createSimulator({
-    config: config.simulator,
-    logger,
-    registry: createRegistry('bench-sim'),
-  });
-  const { url } = await sim.start();
+  const sim = spawnManaged(
+    'simulator',
+    process.execPath,
+    ['--import', 'tsx', `${PROJECT_ROOT}/simulator/main.ts`],
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...simEnv } },
+  );
+  const url = `ws://${config.simulator.host}:${config.simulator.port}`;
+  await waitFor('the simulator', () => isListening(config.simulator.host, config.simulator.port));
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection });
@@ -64,7 +72,7 @@ export async function benchIngest(
     built.shutdown();
     await running;
     await built.close();
-    await sim.stop();
+    await sim.stop(5000);
     await native.close();
     await connection.close();
     await redis.del(keys.rawEvents);

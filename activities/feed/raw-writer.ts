@@ -1,5 +1,5 @@
 import type { FrameEvent, ParsedFrame } from '../../lib/domain';
-import { encodeRaw, type Redis } from '../../lib/redis';
+import { rawBatchItem, type RawBatchItem, type Redis } from '../../lib/redis';
 
 export interface RawWriterOptions {
   readonly redis: Redis;
@@ -21,12 +21,14 @@ export interface RawWriterOptions {
 }
 
 /**
- * Buffers raw events and writes them to `raw:events` with pipelined, batched XADD, bounded by
- * count and by time. Writes stay in order (one connection, pipelines sent in order). The
- * first failed write is kept: the feed run must fail so the gap is seen, not carry on past it.
+ * Buffers raw events and writes them to `raw:events` in batches bounded by count and by time:
+ * one `appendRaw` script call per batch (an XADD per event inside Redis), several batches in
+ * flight. A pipeline of single XADDs spent most of its time building ioredis commands; this
+ * measured about twice as fast (see the bench). Writes stay in order (one connection, calls
+ * sent in order). The first failed write is kept: the feed run must fail so the gap is seen.
  */
 export class RawWriter {
-  private buffer: string[][] = [];
+  private buffer: RawBatchItem[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private readonly pending = new Set<Promise<void>>();
@@ -55,8 +57,7 @@ export class RawWriter {
   }
 
   private push(sourceId: string, payload: string, recvTs: number, parseError?: string): void {
-    const { feed, adapter } = this.opts;
-    this.buffer.push(encodeRaw({ feed, adapter, recvTs, sourceId, payload, parseError }));
+    this.buffer.push(rawBatchItem({ recvTs, sourceId, payload, parseError }));
     if (this.buffer.length >= this.opts.flushCount) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs);
   }
@@ -70,15 +71,12 @@ export class RawWriter {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    const { redis, stream, maxLen } = this.opts;
-    const pipe = redis.pipeline();
-    for (const fields of batch) pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...fields);
+    const { redis, stream, maxLen, feed, adapter } = this.opts;
     this.setInFlight(this.inFlight + 1);
-    const p = pipe
-      .exec()
-      .then((replies) => {
-        const failed = replies?.find(([err]) => err);
-        if (failed) throw failed[0] as Error;
+    const p = redis
+      .appendRaw(stream, maxLen, feed, adapter, JSON.stringify(batch))
+      .then((added) => {
+        if (added !== batch.length) throw new Error(`appendRaw added ${added} of ${batch.length}`);
         this.opts.onWritten(batch.length);
       })
       .catch((err: unknown) => {

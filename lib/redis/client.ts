@@ -5,6 +5,7 @@ import Redis, { type RedisOptions, type Result } from 'ioredis';
 /** Lua scripts, registered once per connection with defineCommand (the bullmq way). */
 const SCRIPTS = {
   commitBatch: { file: 'commit-batch.lua', numberOfKeys: undefined },
+  appendRaw: { file: 'append-raw.lua', numberOfKeys: 1 },
 } as const;
 
 declare module 'ioredis' {
@@ -17,6 +18,14 @@ declare module 'ioredis' {
       numKeys: number,
       args: (string | number)[],
     ): Result<[number, number, number, number], Context>;
+    /** See scripts/append-raw.lua; build `events` with codec.ts's encodeRawBatch. */
+    appendRaw(
+      stream: string,
+      maxLen: number,
+      feed: string,
+      adapter: string,
+      events: string,
+    ): Result<number, Context>;
   }
 }
 

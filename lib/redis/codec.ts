@@ -40,6 +40,18 @@ export function encodeRaw(e: RawEvent): Fields {
   return f;
 }
 
+/** One event of an `appendRaw` batch (feed and adapter go once per batch). */
+export type RawBatchItem =
+  | [recvTs: string, sourceId: string, payload: string]
+  | [recvTs: string, sourceId: string, payload: string, parseError: string];
+
+/** The raw event as an item of an `appendRaw` batch; stored, it decodes with decodeRaw. */
+export function rawBatchItem(e: Omit<RawEvent, 'feed' | 'adapter'>): RawBatchItem {
+  return e.parseError === undefined
+    ? [String(e.recvTs), e.sourceId, e.payload]
+    : [String(e.recvTs), e.sourceId, e.payload, e.parseError];
+}
+
 export function decodeRaw(fields: readonly string[]): RawEvent {
   const m = fieldMap(fields);
   return {
