@@ -11,6 +11,13 @@ import { createRegistry } from '../lib/metrics';
 import { createKeys, createRedis, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
+import {
+  feedStatusQuery,
+  pauseSignal,
+  resumeSignal,
+  setSymbolsUpdate,
+  stopSignal,
+} from '../workflows/ingest-feed';
 
 /**
  * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     TEMPORAL_TASK_QUEUE: 'record',
     SIMULATOR_PORT: '0',
     SIMULATOR_EVENTS_PER_SECOND: '200',
+    INGEST_STATUS_MS: '300',
     PIPELINE_BLOCK_MS: '100',
     PIPELINE_BATCH_SIZE: '50',
     PIPELINE_MAX_ATTEMPTS: '2',
@@ -111,6 +119,26 @@ async function main(): Promise<void> {
     await firstRunEnded(client, feed, feed.firstExecutionRunId);
     await save(client, 'ingest-feed', feed, feed.firstExecutionRunId);
     await feed.terminate('recorded');
+
+    // ingestFeed under operator control: progress signals, pause, resume, setSymbols, stop.
+    const controlled = await client.workflow.start('ingestFeed', {
+      taskQueue,
+      workflowId: 'feed-record-controls',
+      args: [{ name: 'record-controls', adapter: 'simulator', url, heartbeatTimeoutMs: 2000 }],
+    });
+    const status = () => controlled.query(feedStatusQuery);
+    await waitFor('events', async () => ((await status()).eventsTotal > 0 ? true : undefined));
+    await controlled.signal(pauseSignal);
+    await waitFor('paused', async () => ((await status()).state === 'paused' ? true : undefined));
+    await controlled.signal(resumeSignal);
+    await waitFor('running', async () => ((await status()).connected ? true : undefined));
+    await controlled.executeUpdate(setSymbolsUpdate, { args: [['AAPL']] });
+    await waitFor('resubscribed', async () =>
+      (await status()).runs >= 2 && (await status()).connected ? true : undefined,
+    );
+    await controlled.signal(stopSignal);
+    await controlled.result();
+    await save(client, 'ingest-feed-controls', controlled);
 
     // pipeline: real batches, one permanently failing batch (corrupt window state), continue-as-new.
     await redis.hset(keys.anomalyState, 'BAD', '{corrupt');
