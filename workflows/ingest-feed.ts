@@ -121,6 +121,7 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
   let failure: string | null = null;
 
   const setState = (next: FeedState) => {
+    if (next === state) return;
     state = next;
     upsertSearchAttributes([{ key: FEED_STATE, value: next }]);
   };
