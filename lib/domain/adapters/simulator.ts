@@ -1,11 +1,7 @@
-import { canonicalDecimal, isPositive, midPrice } from '../decimal';
-import {
-  UNKNOWN_SECTOR,
-  emptyFrame,
-  type FeedAdapter,
-  type NormalizeOutcome,
-  type ParsedFrame,
-} from './adapter';
+import { z } from 'zod';
+import { midPrice } from '../decimal';
+import { emptyFrame, type FeedAdapter, type NormalizeOutcome, type ParsedFrame } from './adapter';
+import { decimal, firstIssue, isRecord, reject, toTick } from './parse-helpers';
 
 /**
  * fin-line's own market simulator speaks this format. Every frame is a JSON array of messages
@@ -47,10 +43,33 @@ export interface SimSubscribe {
   symbols: string[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+const fixed = (message: string) => ({ error: message });
+
+// The reasons are fixed texts (no values): they predate the other adapters and tests pin them.
+const baseSchema = z.object({
+  S: z.string(fixed('missing symbol S')).min(1, fixed('missing symbol S')),
+  t: z
+    .number(fixed('invalid timestamp t'))
+    .int(fixed('invalid timestamp t'))
+    .positive(fixed('invalid timestamp t')),
+});
+
+const tradeSchema = baseSchema.extend({
+  p: decimal('price p', { sign: 'positive', message: 'invalid price p' }),
+  s: decimal('size s', { sign: 'nonNegative', message: 'invalid size s' }),
+});
+
+/** Quote sizes are not part of a tick, so they are not checked. */
+const quoteSchema = baseSchema.extend({
+  bp: decimal('bid bp', { sign: 'positive', message: 'invalid bid bp' }),
+  ap: decimal('ask ap', { sign: 'positive', message: 'invalid ask ap' }),
+});
+
+function sequenceOf(m: Record<string, unknown>): string {
+  return typeof m.i === 'number' || typeof m.i === 'string' ? String(m.i) : '';
 }
 
+/** fin-line's own market simulator (format above). */
 export const simulatorAdapter: FeedAdapter = {
   name: 'simulator',
   transport: 'ws',
@@ -86,39 +105,38 @@ export const simulatorAdapter: FeedAdapter = {
     try {
       m = JSON.parse(payload);
     } catch {
-      return { ok: false, reason: 'invalid JSON' };
+      return reject('invalid JSON');
     }
-    if (!isRecord(m)) return { ok: false, reason: 'not an object' };
-    if (typeof m.S !== 'string' || m.S === '') return { ok: false, reason: 'missing symbol S' };
-    if (typeof m.t !== 'number' || !Number.isInteger(m.t) || m.t <= 0) {
-      return { ok: false, reason: 'invalid timestamp t' };
-    }
-    const ticker = m.S.toUpperCase();
-    const base = {
-      ticker,
-      ts: m.t,
-      sector: ctx.sectors.get(ticker) ?? UNKNOWN_SECTOR,
-      source: 'simulator',
-      feed: ctx.feed,
-      seq: typeof m.i === 'number' || typeof m.i === 'string' ? String(m.i) : '',
-    };
+    if (!isRecord(m)) return reject('not an object');
     if (m.T === 't') {
-      const price = canonicalDecimal(m.p);
-      if (price === undefined || !isPositive(price))
-        return { ok: false, reason: 'invalid price p' };
-      const size = canonicalDecimal(m.s);
-      if (size === undefined || size.startsWith('-'))
-        return { ok: false, reason: 'invalid size s' };
-      return { ok: true, tick: { ...base, kind: 'trade', price, size } };
+      const r = tradeSchema.safeParse(m);
+      if (!r.success) return reject(firstIssue(r.error));
+      const { S, t, p, s } = r.data;
+      return toTick(ctx, 'simulator', 'trade', {
+        ticker: S.toUpperCase(),
+        ts: t,
+        seq: sequenceOf(m),
+        price: p,
+        size: s,
+      });
     }
     if (m.T === 'q') {
-      const bid = canonicalDecimal(m.bp);
-      const ask = canonicalDecimal(m.ap);
-      if (bid === undefined || !isPositive(bid)) return { ok: false, reason: 'invalid bid bp' };
-      if (ask === undefined || !isPositive(ask)) return { ok: false, reason: 'invalid ask ap' };
-      return { ok: true, tick: { ...base, kind: 'quote', price: midPrice(bid, ask), bid, ask } };
+      const r = quoteSchema.safeParse(m);
+      if (!r.success) return reject(firstIssue(r.error));
+      const { S, t, bp, ap } = r.data;
+      return toTick(ctx, 'simulator', 'quote', {
+        ticker: S.toUpperCase(),
+        ts: t,
+        seq: sequenceOf(m),
+        price: midPrice(bp, ap),
+        bid: bp,
+        ask: ap,
+      });
     }
-    return { ok: false, reason: `unknown message type ${JSON.stringify(m.T)}` };
+    // Symbol and time are checked first for every message, as before the schemas.
+    const r = baseSchema.safeParse(m);
+    if (!r.success) return reject(firstIssue(r.error));
+    return reject(`unknown message type ${JSON.stringify(m.T)}`);
   },
 
   openingMessages({ symbols }) {

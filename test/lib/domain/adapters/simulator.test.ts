@@ -63,10 +63,30 @@ describe('simulator adapter', () => {
     ['{"T":"t","S":"AAPL","p":1,"s":1,"t":"yesterday"}', 'invalid timestamp t'],
     ['{"T":"q","S":"AAPL","bp":0,"ap":1,"t":1700000000000}', 'invalid bid bp'],
     ['{"T":"x","S":"AAPL","t":1700000000000}', 'unknown message type "x"'],
+    ['{"S":"AAPL","t":1700000000000}', 'unknown message type undefined'],
+    ['{"T":"x","t":1700000000000}', 'missing symbol S'],
+    ['{"T":"t","S":"","p":1,"s":1,"t":1700000000000}', 'missing symbol S'],
+    ['{"T":"t","S":7,"p":1,"s":1,"t":1700000000000}', 'missing symbol S'],
+    ['{"T":"t","S":"AAPL","p":1,"s":1,"t":0}', 'invalid timestamp t'],
+    ['{"T":"t","S":"AAPL","p":1,"s":1,"t":1.5}', 'invalid timestamp t'],
+    ['{"T":"t","S":"AAPL","p":1,"t":1700000000000}', 'invalid size s'],
+    ['{"T":"q","S":"AAPL","bp":1,"ap":"x","t":1700000000000}', 'invalid ask ap'],
     ['[1,2]', 'not an object'],
     ['{oops', 'invalid JSON'],
   ])('rejects %s: %s', (payload, reason) => {
     expect(simulatorAdapter.normalize(payload, ctx)).toEqual({ ok: false, reason });
+  });
+
+  it('accepts prices as strings or numbers and keeps any sequence i as text', () => {
+    expect(
+      simulatorAdapter.normalize(
+        '{"T":"t","S":"AAPL","p":"189.710","s":"0","t":1700000000000,"i":"x1"}',
+        ctx,
+      ),
+    ).toMatchObject({ ok: true, tick: { price: '189.71', size: '0', seq: 'x1' } });
+    expect(
+      simulatorAdapter.normalize('{"T":"q","S":"AAPL","bp":2,"ap":1,"t":1700000000000}', ctx),
+    ).toMatchObject({ ok: true, tick: { price: '1.5', bid: '2', ask: '1', seq: '' } });
   });
 
   it('sends a subscribe message only when symbols are given', () => {
