@@ -84,8 +84,42 @@ const envSchema = z.object({
 
   ANOMALY_WINDOW: int(50, 5, 10_000),
   ANOMALY_Z_THRESHOLD: num(4, 0.1),
-  ANOMALY_JUMP_PCT: num(5, 0.01),
+  /** Unset: LULD-style price tiers by the previous trade's price (lib/domain/anomaly.ts). */
+  ANOMALY_JUMP_PCT: z.coerce.number().min(0.01).optional(),
   ANOMALY_MIN_SAMPLES: int(20, 2),
+  ANOMALY_VOLUME_Z_THRESHOLD: num(4, 0.1),
+  ANOMALY_VOLUME_MIN_SAMPLES: int(20, 2),
+  ANOMALY_STALE_MS: int(60_000, 0),
+  /** `{"<sector>": {zThreshold, jumpPct, minSamples, volumeZThreshold, volumeMinSamples, staleMs}}`, each optional. */
+  ANOMALY_SECTOR_OVERRIDES: z
+    .string()
+    .default('{"Crypto":{"jumpPct":10,"zThreshold":5}}')
+    .transform((text, ctx) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+      const overrides = z.record(
+        z.string().min(1),
+        z.strictObject({
+          zThreshold: z.number().min(0.1).optional(),
+          jumpPct: z.number().min(0.01).optional(),
+          minSamples: z.number().int().min(2).optional(),
+          volumeZThreshold: z.number().min(0.1).optional(),
+          volumeMinSamples: z.number().int().min(2).optional(),
+          staleMs: z.number().int().min(0).optional(),
+        }),
+      );
+      const r = overrides.safeParse(json);
+      if (r.success) return r.data;
+      for (const i of r.error.issues) {
+        ctx.addIssue({ code: 'custom', message: `${i.path.join('.') || 'value'}: ${i.message}` });
+      }
+      return z.NEVER;
+    }),
 
   ARCHIVE_CRON: z.string().min(9).default('0 2 * * *'),
   ARCHIVE_TIMEZONE: z.string().min(1).default('UTC'),
@@ -149,8 +183,27 @@ export interface Config {
   readonly anomaly: {
     readonly window: number;
     readonly zThreshold: number;
-    readonly jumpPct: number;
+    /** Unset: LULD-style price tiers by the previous trade's price. */
+    readonly jumpPct: number | undefined;
     readonly minSamples: number;
+    readonly volumeZThreshold: number;
+    readonly volumeMinSamples: number;
+    /** Event-time silence after which a ticker is reported stale; 0 turns it off. */
+    readonly staleMs: number;
+    /** Per-sector overrides of the thresholds above (ANOMALY_SECTOR_OVERRIDES). */
+    readonly sectors: Readonly<
+      Record<
+        string,
+        {
+          readonly zThreshold?: number | undefined;
+          readonly jumpPct?: number | undefined;
+          readonly minSamples?: number | undefined;
+          readonly volumeZThreshold?: number | undefined;
+          readonly volumeMinSamples?: number | undefined;
+          readonly staleMs?: number | undefined;
+        }
+      >
+    >;
   };
   readonly archive: { readonly cron: string; readonly timezone: string; readonly dir: string };
 }
@@ -181,6 +234,23 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(
       `invalid configuration:\n  INGEST_MAX_LAG=${JSON.stringify(String(e.INGEST_MAX_LAG))}: must be below INGEST_MAX_LEN (${e.INGEST_MAX_LEN})`,
     );
+  }
+  // A window holds at most ANOMALY_WINDOW values, so more samples than that would never be met.
+  const samples: [string, number | undefined][] = [
+    ['ANOMALY_MIN_SAMPLES', e.ANOMALY_MIN_SAMPLES],
+    ['ANOMALY_VOLUME_MIN_SAMPLES', e.ANOMALY_VOLUME_MIN_SAMPLES],
+  ];
+  for (const [sector, o] of Object.entries(e.ANOMALY_SECTOR_OVERRIDES)) {
+    samples.push([`ANOMALY_SECTOR_OVERRIDES.${sector}.minSamples`, o.minSamples]);
+    samples.push([`ANOMALY_SECTOR_OVERRIDES.${sector}.volumeMinSamples`, o.volumeMinSamples]);
+  }
+  const unreachable = samples.filter(([, n]) => n !== undefined && n > e.ANOMALY_WINDOW);
+  if (unreachable.length > 0) {
+    const lines = unreachable.map(
+      ([key, n]) =>
+        `  ${key}=${JSON.stringify(String(n))}: must not exceed ANOMALY_WINDOW (${e.ANOMALY_WINDOW})`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return {
     env: e.NODE_ENV,
@@ -234,6 +304,10 @@ export function loadConfig(env: Env = process.env): Config {
       zThreshold: e.ANOMALY_Z_THRESHOLD,
       jumpPct: e.ANOMALY_JUMP_PCT,
       minSamples: e.ANOMALY_MIN_SAMPLES,
+      volumeZThreshold: e.ANOMALY_VOLUME_Z_THRESHOLD,
+      volumeMinSamples: e.ANOMALY_VOLUME_MIN_SAMPLES,
+      staleMs: e.ANOMALY_STALE_MS,
+      sectors: e.ANOMALY_SECTOR_OVERRIDES,
     },
     archive: {
       cron: e.ARCHIVE_CRON,

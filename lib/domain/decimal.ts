@@ -61,3 +61,49 @@ function fromScaled(v: bigint, scale: number): string {
   const text = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
   return canonicalDecimal((neg ? '-' : '') + text) ?? '0';
 }
+
+/**
+ * Compares two plain decimals exactly: -1, 0 or 1 as `a` is below, equal to or above `b`.
+ * Works on the text (no float, no allocation), so "100.000000000000001" is above "100";
+ * leading and trailing zeros and "-0" are allowed.
+ */
+export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
+  const sa = signOf(a);
+  const sb = signOf(b);
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  if (sa === 0) return 0;
+  const m = compareMagnitude(a, sa < 0 ? 1 : 0, b, sb < 0 ? 1 : 0);
+  return sa < 0 ? ((-m || 0) as -1 | 0 | 1) : m;
+}
+
+function signOf(d: string): -1 | 0 | 1 {
+  for (let i = 0; i < d.length; i++) {
+    const c = d.charCodeAt(i);
+    if (c > 48 && c <= 57) return d.charCodeAt(0) === 45 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Compares |x| and |y|, whose digits start at xs and ys. */
+function compareMagnitude(x: string, xs: number, y: string, ys: number): -1 | 0 | 1 {
+  let xd = x.indexOf('.', xs);
+  let yd = y.indexOf('.', ys);
+  if (xd < 0) xd = x.length;
+  if (yd < 0) yd = y.length;
+  while (xs < xd - 1 && x.charCodeAt(xs) === 48) xs++;
+  while (ys < yd - 1 && y.charCodeAt(ys) === 48) ys++;
+  if (xd - xs !== yd - ys) return xd - xs < yd - ys ? -1 : 1;
+  for (let i = 0; i < xd - xs; i++) {
+    const cx = x.charCodeAt(xs + i);
+    const cy = y.charCodeAt(ys + i);
+    if (cx !== cy) return cx < cy ? -1 : 1;
+  }
+  const xf = Math.max(0, x.length - xd - 1);
+  const yf = Math.max(0, y.length - yd - 1);
+  for (let i = 0; i < Math.max(xf, yf); i++) {
+    const cx = i < xf ? x.charCodeAt(xd + 1 + i) : 48;
+    const cy = i < yf ? y.charCodeAt(yd + 1 + i) : 48;
+    if (cx !== cy) return cx < cy ? -1 : 1;
+  }
+  return 0;
+}

@@ -33,3 +33,77 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig: anomaly', () => {
+  const message = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('defaults to LULD tiers for jumps and a looser crypto', () => {
+    expect(loadConfig({}).anomaly).toEqual({
+      window: 50,
+      zThreshold: 4,
+      jumpPct: undefined,
+      minSamples: 20,
+      volumeZThreshold: 4,
+      volumeMinSamples: 20,
+      staleMs: 60_000,
+      sectors: { Crypto: { jumpPct: 10, zThreshold: 5 } },
+    });
+  });
+
+  it('reads thresholds and replaces the sector overrides as a whole', () => {
+    const a = loadConfig({
+      ANOMALY_JUMP_PCT: '7.5',
+      ANOMALY_VOLUME_Z_THRESHOLD: '3',
+      ANOMALY_VOLUME_MIN_SAMPLES: '10',
+      ANOMALY_STALE_MS: '0',
+      ANOMALY_SECTOR_OVERRIDES: '{"Energy":{"staleMs":5000,"volumeMinSamples":30}}',
+    }).anomaly;
+    expect(a).toMatchObject({
+      jumpPct: 7.5,
+      volumeZThreshold: 3,
+      volumeMinSamples: 10,
+      staleMs: 0,
+      sectors: { Energy: { staleMs: 5000, volumeMinSamples: 30 } },
+    });
+  });
+
+  it('names the key, and the sector field, of a bad override', () => {
+    expect(message({ ANOMALY_SECTOR_OVERRIDES: '{nope' })).toMatch(
+      /ANOMALY_SECTOR_OVERRIDES="\{nope": must be JSON/,
+    );
+    const bad = message({
+      ANOMALY_SECTOR_OVERRIDES: '{"Crypto":{"zThreshold":0,"jump":3},"Energy":{"staleMs":1.5}}',
+    });
+    expect(bad).toMatch(/ANOMALY_SECTOR_OVERRIDES=".*": Crypto\.zThreshold: Too small/);
+    expect(bad).toMatch(/ANOMALY_SECTOR_OVERRIDES=".*": Crypto: Unrecognized key: "jump"/);
+    expect(bad).toMatch(/ANOMALY_SECTOR_OVERRIDES=".*": Energy\.staleMs: .*int/i);
+    expect(message({ ANOMALY_SECTOR_OVERRIDES: '[1]' })).toMatch(
+      /ANOMALY_SECTOR_OVERRIDES="\[1\]": value: /,
+    );
+    expect(message({ ANOMALY_STALE_MS: '-1', ANOMALY_JUMP_PCT: 'x' })).toMatch(
+      /ANOMALY_STALE_MS="-1"[\s\S]*ANOMALY_JUMP_PCT="x"|ANOMALY_JUMP_PCT="x"[\s\S]*ANOMALY_STALE_MS="-1"/,
+    );
+  });
+
+  it('rejects sample counts a window can never reach', () => {
+    const msg = message({
+      ANOMALY_WINDOW: '10',
+      ANOMALY_MIN_SAMPLES: '10',
+      ANOMALY_VOLUME_MIN_SAMPLES: '20',
+      ANOMALY_SECTOR_OVERRIDES: '{"Crypto":{"minSamples":11}}',
+    });
+    expect(msg).toMatch(/ANOMALY_VOLUME_MIN_SAMPLES="20": must not exceed ANOMALY_WINDOW \(10\)/);
+    expect(msg).toMatch(
+      /ANOMALY_SECTOR_OVERRIDES\.Crypto\.minSamples="11": must not exceed ANOMALY_WINDOW \(10\)/,
+    );
+    expect(msg).not.toMatch(/ANOMALY_MIN_SAMPLES=/);
+  });
+});
