@@ -17,7 +17,7 @@ declare module 'ioredis' {
     commitBatch(
       numKeys: number,
       args: (string | number)[],
-    ): Result<[number, number, number, number], Context>;
+    ): Result<[number, number, number, number, number], Context>;
     /** See scripts/append-raw.lua; build `events` with codec.ts's encodeRawBatch. */
     appendRaw(
       stream: string,

@@ -11,7 +11,23 @@ export interface CommitResult {
   readonly acked: number;
   readonly xadds: number;
   readonly latestWritten: number;
+  /** Writes skipped by a `dedupe` guard because their member was seen before. */
+  readonly duplicates: number;
 }
+
+type Op =
+  | [code: 'X', key: number, maxLen: number, fields: readonly string[]]
+  | [code: 'H', key: number, fields: readonly string[]]
+  | [code: 'S', key: number, member: string]
+  | [
+      code: 'L',
+      key: number,
+      order: string,
+      channel: number,
+      message: string,
+      fields: readonly string[],
+    ]
+  | [code: 'D', key: number, member: string, ttlSeconds: number, skip: number];
 
 /**
  * Collects a batch's writes and commits them with its acknowledgements in one Lua call.
@@ -20,7 +36,7 @@ export interface CommitResult {
 export class BatchCommit {
   private readonly keys: string[] = [];
   private readonly keyIndex = new Map<string, number>();
-  private readonly ops: (string | number)[] = [];
+  private readonly ops: Op[] = [];
 
   constructor(
     private readonly source: string,
@@ -41,20 +57,18 @@ export class BatchCommit {
 
   /** XADD (with MAXLEN ~ maxLen when maxLen > 0). `fields` is a flat [f1, v1, f2, v2, ...]. */
   xadd(stream: string, fields: readonly string[], maxLen = 0): this {
-    this.ops.push('X', this.key(stream), maxLen, fields.length / 2);
-    for (const f of fields) this.ops.push(f);
+    this.ops.push(['X', this.key(stream), maxLen, fields]);
     return this;
   }
 
   hset(hash: string, fields: readonly string[]): this {
     if (fields.length === 0) return this;
-    this.ops.push('H', this.key(hash), fields.length / 2);
-    for (const f of fields) this.ops.push(f);
+    this.ops.push(['H', this.key(hash), fields]);
     return this;
   }
 
   sadd(set: string, member: string): this {
-    this.ops.push('S', this.key(set), member);
+    this.ops.push(['S', this.key(set), member]);
     return this;
   }
 
@@ -69,8 +83,17 @@ export class BatchCommit {
     message: string,
     fields: readonly string[],
   ): this {
-    this.ops.push('L', this.key(hash), order, this.key(channel), message, fields.length / 2);
-    for (const f of fields) this.ops.push(f);
+    this.ops.push(['L', this.key(hash), order, this.key(channel), message, fields]);
+    return this;
+  }
+
+  /**
+   * Guards the next `skip` ops: they apply only if `member` was not yet in `set`, which
+   * expires `ttlSeconds` after its first member. Checked inside the commit, so two batches
+   * racing with the same member cannot both apply.
+   */
+  dedupe(set: string, member: string, ttlSeconds: number, skip = 1): this {
+    this.ops.push(['D', this.key(set), member, ttlSeconds, skip]);
     return this;
   }
 
@@ -83,13 +106,11 @@ export class BatchCommit {
     const ttl = this.mode.kind === 'once' ? this.mode.ttlSeconds : 0;
     const args: (string | number)[] = [this.source, marker];
     for (const k of this.keys) args.push(k);
-    args.push(this.group, this.mode.kind, ttl, this.ids.length);
-    for (const id of this.ids) args.push(id);
-    for (const op of this.ops) args.push(op);
-    const [applied, acked, xadds, latestWritten] = await redis.commitBatch(
+    args.push(this.group, this.mode.kind, ttl, JSON.stringify(this.ids), JSON.stringify(this.ops));
+    const [applied, acked, xadds, latestWritten, duplicates] = await redis.commitBatch(
       2 + this.keys.length,
       args,
     );
-    return { applied: applied === 1, acked, xadds, latestWritten };
+    return { applied: applied === 1, acked, xadds, latestWritten, duplicates };
   }
 }

@@ -25,6 +25,11 @@ export interface Keys {
   latestQuote(ticker: string): string;
   /** String: marks a batch id as committed (replays commit at most once). */
   batchMarker(batchId: string): string;
+  /**
+   * Set: identities of the events of one feed received in one time bucket (by event time),
+   * for dropping duplicates; expires with the de-duplication window.
+   */
+  dedupe(feed: string, bucket: number): string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -40,6 +45,7 @@ export function createKeys(prefix = ''): Keys {
     anomalyState: `${prefix}anomaly:state`,
     latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
     batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
+    dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,
   };
 }
 

@@ -99,10 +99,18 @@ describe('worker killed mid-feed', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
     const lastBeforeKill = Math.max(...(await rawSeqs()));
-    await eventually(async () => sim.state().clients === 0, 10_000, 'socket closed by the kernel');
+    await eventually(
+      () => Promise.resolve(sim.state().clients === 0),
+      10_000,
+      'socket closed by the kernel',
+    );
 
     spawnWorker(2);
-    await eventually(async () => sim.state().clients === 1, 60_000, 'second worker connected');
+    await eventually(
+      () => Promise.resolve(sim.state().clients === 1),
+      60_000,
+      'second worker connected',
+    );
     await eventually(
       async () => (await rawSeqs()).filter((i) => i > lastBeforeKill).length > 2000,
       60_000,

@@ -1,6 +1,8 @@
---[[
+--[==[
   Commits one batch atomically: acknowledges its source entries and applies its writes in
   one step, so a batch's effects happen exactly once whatever is retried or replayed.
+  Ids and ops travel as two JSON texts: one string each for the client to build (ioredis
+  spends microseconds per argument; a batch has tens of thousands of values).
 
   KEYS[1]   source stream (XACK target)
   KEYS[2]   marker key (mode "once" only; any key otherwise)
@@ -11,75 +13,82 @@
                            whose commit already happened acks nothing, so changes nothing)
                   "once" - apply only if the marker did not exist (replays of acked batches)
   ARGV[3]   marker TTL in seconds (mode "once")
-  ARGV[4]   number of source ids n, then ARGV[5..4+n] the ids
-  then ops, each: opcode, then its arguments
-    X key maxlen nfields f1 v1 ...      XADD key MAXLEN ~ maxlen * f1 v1 ...   (maxlen 0: no cap)
-    H key nfields f1 v1 ...             HSET key f1 v1 ...
-    S key member                        SADD key member
-    L key order channel message nfields f1 v1 ...
+  ARGV[4]   JSON array of the source ids
+  ARGV[5]   JSON array of ops, each an array (all field values strings):
+    ["X", key, maxlen, [f1, v1, ...]]   XADD key MAXLEN ~ maxlen * f1 v1 ...   (maxlen 0: no cap)
+    ["H", key, [f1, v1, ...]]           HSET key f1 v1 ...
+    ["S", key, member]                  SADD key member
+    ["L", key, order, channel, message, [f1, v1, ...]]
                                         latest-quote write: HSET only if the hash's `order`
                                         field is absent or <= order (fixed-width text, compared
                                         as strings), then PUBLISH channel message
+    ["D", key, member, ttl, skip]       de-duplication guard: SADD member to the set key (which
+                                        expires ttl seconds after its first member); when the
+                                        member was there already, the next `skip` ops are not
+                                        applied and the duplicate is counted
 
-  Output: { applied (0/1), acked, xadds, latest_written }
-]]
+  Output: { applied (0/1), acked, xadds, latest_written, duplicates }
+]==]
 local group = ARGV[1]
 local mode = ARGV[2]
-local n = tonumber(ARGV[4])
+local ids = cjson.decode(ARGV[4])
+local n = #ids
 local acked = 0
 
 -- unpack is bounded by Lua's C stack (~8000 values): acknowledge in chunks.
 local chunk = 1000
-for s = 5, 4 + n, chunk do
-  acked = acked + redis.call('XACK', KEYS[1], group, unpack(ARGV, s, math.min(s + chunk - 1, 4 + n)))
+for s = 1, n, chunk do
+  acked = acked + redis.call('XACK', KEYS[1], group, unpack(ids, s, math.min(s + chunk - 1, n)))
 end
 
 if mode == 'ack' then
-  if n > 0 and acked == 0 then return {0, 0, 0, 0} end
+  if n > 0 and acked == 0 then return {0, 0, 0, 0, 0} end
 elseif mode == 'once' then
   if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[3])) then
-    return {0, acked, 0, 0}
+    return {0, acked, 0, 0, 0}
   end
 else
   return redis.error_reply('ERR unknown commit mode ' .. tostring(mode))
 end
 
-local i = 5 + n
-local xadds, latest = 0, 0
-while i <= #ARGV do
-  local op = ARGV[i]
-  if op == 'X' then
-    local key, maxlen, nf = KEYS[2 + tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-    local s, e = i + 4, i + 3 + 2 * nf
+local ops = cjson.decode(ARGV[5])
+local xadds, latest, dups = 0, 0, 0
+local skip = 0
+for i = 1, #ops do
+  local op = ops[i]
+  local code = op[1]
+  if skip > 0 then
+    skip = skip - 1
+  elseif code == 'X' then
+    local key, maxlen = KEYS[2 + op[2]], op[3]
     if maxlen > 0 then
-      redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, s, e))
+      redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(op[4]))
     else
-      redis.call('XADD', key, '*', unpack(ARGV, s, e))
+      redis.call('XADD', key, '*', unpack(op[4]))
     end
     xadds = xadds + 1
-    i = e + 1
-  elseif op == 'H' then
-    local key, nf = KEYS[2 + tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
-    local s, e = i + 3, i + 2 + 2 * nf
-    redis.call('HSET', key, unpack(ARGV, s, e))
-    i = e + 1
-  elseif op == 'S' then
-    redis.call('SADD', KEYS[2 + tonumber(ARGV[i + 1])], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'L' then
-    local key, order = KEYS[2 + tonumber(ARGV[i + 1])], ARGV[i + 2]
-    local channel, message = KEYS[2 + tonumber(ARGV[i + 3])], ARGV[i + 4]
-    local nf = tonumber(ARGV[i + 5])
-    local s, e = i + 6, i + 5 + 2 * nf
+  elseif code == 'H' then
+    redis.call('HSET', KEYS[2 + op[2]], unpack(op[3]))
+  elseif code == 'S' then
+    redis.call('SADD', KEYS[2 + op[2]], op[3])
+  elseif code == 'L' then
+    local key, order = KEYS[2 + op[2]], op[3]
     local current = redis.call('HGET', key, 'order')
     if not current or current <= order then
-      redis.call('HSET', key, unpack(ARGV, s, e))
-      redis.call('PUBLISH', channel, message)
+      redis.call('HSET', key, unpack(op[6]))
+      redis.call('PUBLISH', KEYS[2 + op[4]], op[5])
       latest = latest + 1
     end
-    i = e + 1
+  elseif code == 'D' then
+    local key = KEYS[2 + op[2]]
+    if redis.call('SADD', key, op[3]) == 0 then
+      skip = op[5]
+      dups = dups + 1
+    elseif redis.call('TTL', key) < 0 then
+      redis.call('EXPIRE', key, op[4])
+    end
   else
-    return redis.error_reply('ERR unknown op ' .. tostring(op) .. ' at ' .. i)
+    return redis.error_reply('ERR unknown op ' .. tostring(code) .. ' at ' .. i)
   end
 end
-return {1, acked, xadds, latest}
+return {1, acked, xadds, latest, dups}

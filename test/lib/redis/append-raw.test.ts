@@ -1,4 +1,5 @@
-import { decodeRaw, encodeRaw, rawBatchItem, type RawEvent } from '../../../lib/redis';
+import type { RawEvent } from '../../../lib/domain';
+import { decodeRaw, encodeRaw, rawBatchItem } from '../../../lib/redis';
 import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
 
 describe('appendRaw (append-raw.lua) against a real Redis', () => {

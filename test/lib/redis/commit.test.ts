@@ -36,7 +36,7 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
         .xadd(keys.normalizedEvents, ['a', '2'])
         .hset(keys.anomalyState, ['X', '{}']);
     const first = await build().exec(redis);
-    expect(first).toEqual({ applied: true, acked: 3, xadds: 2, latestWritten: 0 });
+    expect(first).toEqual({ applied: true, acked: 3, xadds: 2, latestWritten: 0, duplicates: 0 });
     const second = await build().exec(redis);
     expect(second.applied).toBe(false);
     expect(await redis.xlen(keys.normalizedEvents)).toBe(2);
@@ -92,5 +92,29 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     for (let i = 0; i < 2500; i++) c.xadd(keys.normalizedEvents, ['i', String(i)], 100_000);
     const r = await c.exec(redis);
     expect(r).toMatchObject({ applied: true, acked: 2500, xadds: 2500 });
+  });
+
+  it('drops a guarded write whose member was seen before, even across batches', async () => {
+    const { redis, keys } = fx;
+    const set = keys.dedupe('f', 1);
+    const commit = (members: string[]) => {
+      const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, []);
+      for (const m of members)
+        c.dedupe(set, m, 600, 2)
+          .xadd(keys.normalizedEvents, ['m', m])
+          .hset(keys.anomalyState, [m, 'x']);
+      // Unguarded ops after a skipped pair still apply.
+      c.xadd(keys.deadLetters, ['after', members.join(',')]);
+      return c.exec(redis);
+    };
+    expect(await commit(['a', 'b', 'a'])).toMatchObject({ xadds: 3, duplicates: 1 });
+    expect(await commit(['b', 'c'])).toMatchObject({ xadds: 2, duplicates: 1 });
+    const written = (await redis.xrange(keys.normalizedEvents, '-', '+')) as [string, string[]][];
+    expect(written.map(([, f]) => f[1])).toEqual(['a', 'b', 'c']);
+    expect(await redis.xlen(keys.deadLetters)).toBe(2);
+    expect(await redis.hkeys(keys.anomalyState)).toEqual(['a', 'b', 'c']);
+    const ttl = await redis.ttl(set);
+    expect(ttl).toBeGreaterThan(590);
+    expect(ttl).toBeLessThanOrEqual(600);
   });
 });
