@@ -1,6 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { backoffDelay, type PollRequest } from '../../lib/domain';
 import { DEFAULT_POLL_INTERVAL_MS } from './input';
-import type { FeedSession } from './session';
+import { FEED_ERRORS, type FeedSession } from './session';
 
 /**
  * Polls REST endpoints until the session stops: one round of requests every
@@ -11,6 +12,16 @@ import type { FeedSession } from './session';
 export async function runPolling(s: FeedSession): Promise<void> {
   const { adapter, input, deps } = s;
   const requests = adapter.pollRequests?.(input.url, s.connect) ?? [{ url: input.url }];
+  if (requests.length === 0) {
+    // A `{symbol}` URL without symbols: nothing would ever be polled.
+    return s.stop({
+      kind: 'failed',
+      error: ApplicationFailure.nonRetryable(
+        `feed ${input.name}: ${input.url} has {symbol} but the feed has no symbols`,
+        FEED_ERRORS.config,
+      ),
+    });
+  }
   const interval = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const { reconnectBaseMs, reconnectMaxMs } = deps.config.ingest;
   const previous = new Map<string, Set<string>>();
