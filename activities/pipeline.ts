@@ -10,7 +10,7 @@ import {
 } from '../lib/redis';
 import { activityLogger, type ActivityDeps } from './deps';
 import { STAGE_PROCESSORS, type StageContext, type StageCounts } from './stages';
-import { ensureGroup, readBatch, readByIds, type StreamEntry } from './stream-reader';
+import { ensureGroup, groupLag, readBatch, readByIds, type StreamEntry } from './stream-reader';
 
 export interface BatchInput {
   readonly stage: Stage;
@@ -21,11 +21,18 @@ export interface BatchInput {
 export interface BatchResult extends StageCounts {
   readonly stage: Stage;
   readonly slot: number;
-  readonly count: number;
-  readonly firstId?: string;
-  readonly lastId?: string;
-  /** False when this batch had already been committed by an earlier attempt. */
-  readonly applied: boolean;
+  /** Entries read (and acknowledged). */
+  count: number;
+  /** Dropped as duplicates (normalize). */
+  duplicates: number;
+  /** Chunks committed by this activity. */
+  chunks: number;
+  firstId?: string;
+  lastId?: string;
+  /** False when a chunk had already been committed by an earlier attempt. */
+  applied: boolean;
+  /** The group's lag on its stream after this activity (null when unknown). */
+  lag?: number | null;
 }
 
 export interface QuarantineInput extends BatchInput {
@@ -45,6 +52,7 @@ function stageContext(deps: ActivityDeps): StageContext {
     sectors: deps.sectors,
     anomaly: deps.config.anomaly,
     maxLen: deps.config.ingest.maxLen,
+    dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,
     now: deps.now(),
   };
 }
@@ -64,66 +72,91 @@ export function createPipelineActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Reads one batch for a stage slot, processes it and commits its writes together with
-     * its acknowledgements. Waits up to PIPELINE_BLOCK_MS when there is nothing to read.
+     * Works a stage slot for one activity: reads a chunk of up to PIPELINE_BATCH_SIZE
+     * entries, processes it and commits its writes together with its acknowledgements, and
+     * goes on with the next chunk until the stream is drained, PIPELINE_ACTIVITY_MAX_EVENTS
+     * are done or PIPELINE_ACTIVITY_MAX_MS have passed. Each chunk commits atomically, so a
+     * retry after a crash resumes with the one chunk left pending. Only the first read waits
+     * (up to PIPELINE_BLOCK_MS); chunks after it take what is there.
      */
     async processBatch(input: BatchInput): Promise<BatchResult> {
       const processor = STAGE_PROCESSORS[input.stage];
       const source = processor.source(keys);
       const group = GROUPS[input.stage];
-      const started = process.hrtime.bigint();
-      const entries = await deps.blocking.use((conn) =>
-        readBatch(
-          redis,
-          {
-            stream: source,
-            group,
-            consumer: consumerName(input.stage, input.slot),
-            count: config.pipeline.batchSize,
-            blockMs: config.pipeline.blockMs,
-            lingerMs: config.pipeline.lingerMs,
-          },
-          conn,
-        ),
-      );
-      const empty: StageCounts = { out: 0, deadLettered: 0, anomalies: 0 };
-      if (entries.length === 0) return { ...input, ...empty, count: 0, applied: true };
-
-      const ids = entries.map(([id]) => id);
-      const log = activityLogger(deps.logger, {
-        stage: input.stage,
-        batchId: `${input.stage}-${ids[0]}`,
-      });
-      const commit = new BatchCommit(source, group, ids);
-      const counts = await processor.build(entries, commit, stageContext(deps));
-      const result = await commit.exec(redis);
-
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.batchDuration.observe({ stage: input.stage }, seconds);
-      if (result.applied) {
-        metrics.batchEvents.inc(
-          { stage: input.stage, outcome: 'ok' },
-          entries.length - counts.deadLettered,
-        );
-        if (counts.deadLettered)
-          metrics.batchEvents.inc(
-            { stage: input.stage, outcome: 'dead_letter' },
-            counts.deadLettered,
-          );
-        if (counts.anomalies) metrics.anomalies.inc({ type: 'any' }, counts.anomalies);
-      }
-      log.debug(
-        { count: entries.length, ...counts, applied: result.applied, seconds },
-        'batch committed',
-      );
-      return {
+      const { batchSize, activityMaxEvents, activityMaxMs } = config.pipeline;
+      const deadline = deps.now() + activityMaxMs;
+      const total: BatchResult = {
         ...input,
-        ...counts,
-        count: entries.length,
-        firstId: ids[0],
-        lastId: ids[ids.length - 1],
-        applied: result.applied,
+        out: 0,
+        deadLettered: 0,
+        anomalies: 0,
+        duplicates: 0,
+        count: 0,
+        chunks: 0,
+        applied: true,
       };
+      for (let first = true; ; first = false) {
+        const started = process.hrtime.bigint();
+        const entries = await deps.blocking.use((conn) =>
+          readBatch(
+            redis,
+            {
+              stream: source,
+              group,
+              consumer: consumerName(input.stage, input.slot),
+              count: batchSize,
+              blockMs: first ? config.pipeline.blockMs : 0,
+              lingerMs: first ? config.pipeline.lingerMs : 0,
+              claimIdleMs: first ? config.pipeline.claimIdleMs : undefined,
+            },
+            conn,
+          ),
+        );
+        if (entries.length === 0) break;
+        const ids = entries.map(([id]) => id);
+        const commit = new BatchCommit(source, group, ids);
+        const counts = await processor.build(entries, commit, stageContext(deps));
+        const result = await commit.exec(redis);
+        const out = counts.out - result.duplicates;
+
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.batchDuration.observe({ stage: input.stage }, seconds);
+        if (result.applied) {
+          const inc = (outcome: string, n: number) =>
+            n > 0 && metrics.batchEvents.inc({ stage: input.stage, outcome }, n);
+          inc('ok', entries.length - counts.deadLettered - result.duplicates);
+          inc('dead_letter', counts.deadLettered);
+          inc('duplicate', result.duplicates);
+          if (counts.anomalies) metrics.anomalies.inc({ type: 'any' }, counts.anomalies);
+          total.out += out;
+          total.deadLettered += counts.deadLettered;
+          total.anomalies += counts.anomalies;
+          total.duplicates += result.duplicates;
+        } else {
+          total.applied = false;
+        }
+        activityLogger(deps.logger, {
+          stage: input.stage,
+          batchId: `${input.stage}-${ids[0]}`,
+        }).debug(
+          {
+            count: entries.length,
+            ...counts,
+            duplicates: result.duplicates,
+            applied: result.applied,
+            seconds,
+          },
+          'batch committed',
+        );
+        total.count += entries.length;
+        total.chunks++;
+        total.firstId ??= ids[0];
+        total.lastId = ids[ids.length - 1];
+        if (entries.length < batchSize) break;
+        if (total.count >= activityMaxEvents || deps.now() >= deadline) break;
+      }
+      total.lag = await groupLag(redis, source, group);
+      return total;
     },
 
     /**
@@ -156,6 +189,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       };
       await new BatchCommit(source, group, ids)
         .xadd(keys.failedBatches, encodeFailedBatch(batch))
+        .hincrby(keys.pipelineStats, `${input.stage}:failed`, ids.length)
         .exec(redis);
       metrics.batchesFailed.inc({ stage: input.stage });
       activityLogger(deps.logger, { stage: input.stage, batchId: batch.batchId }).error(
@@ -188,6 +222,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       });
       const counts = await processor.build(entries, commit, stageContext(deps));
       const result = await commit.exec(redis);
+      counts.out -= result.duplicates;
       activityLogger(deps.logger, { stage, batchId: batch.batchId }).info(
         {
           count: entries.length,
@@ -202,6 +237,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
         stage,
         slot: -1,
         ...counts,
+        duplicates: result.duplicates,
+        chunks: 1,
         count: entries.length,
         firstId: batch.ids[0],
         lastId: batch.ids[batch.ids.length - 1],

@@ -40,6 +40,8 @@ export interface StageContext {
   readonly anomaly: AnomalyParams;
   /** Cap on output stream lengths (MAXLEN ~). */
   readonly maxLen: number;
+  /** Window within which a repeated provider event is dropped; 0 turns de-duplication off. */
+  readonly dedupeWindowMs: number;
   readonly now: number;
 }
 
@@ -57,20 +59,37 @@ export interface StageProcessor {
   ): Promise<StageCounts>;
 }
 
+/**
+ * Every raw event becomes exactly one of: a normalized tick, a duplicate (same feed and
+ * provider id within the de-duplication window: dropped, counted), or a dead letter (with the
+ * reason and the original payload). `pipeline:stats` counts `normalize:in`,
+ * `normalize:dead_letter` and `normalize:duplicate` in the same commit, so
+ * in = normalized + duplicate + dead_letter holds exactly.
+ */
 export const normalizeStage: StageProcessor = {
   stage: 'normalize',
   source: (keys) => keys.rawEvents,
   build(entries, commit, ctx) {
     const counts: StageCounts = { out: 0, deadLettered: 0, anomalies: 0 };
+    const { keys, dedupeWindowMs } = ctx;
+    // A bucket lives two windows: a duplicate arriving up to a window after its bucket closes is still caught.
+    const ttlSeconds = Math.ceil((2 * dedupeWindowMs) / 1000);
+    const dupCounter = { hash: keys.pipelineStats, field: 'normalize:duplicate' };
     for (const [id, fields] of entries) {
       const raw = decodeRaw(fields);
       const r = normalizeRaw(raw, { sectors: ctx.sectors });
       if (r.ok) {
-        commit.xadd(ctx.keys.normalizedEvents, encodeTick(r.tick, id), ctx.maxLen);
+        const { tick } = r;
+        // Buckets by event time: a duplicate carries the same time, so it meets its original.
+        if (dedupeWindowMs > 0 && tick.seq !== '') {
+          const bucket = Math.floor(tick.ts / dedupeWindowMs);
+          commit.dedupe(keys.dedupe(tick.feed, bucket), tick.seq, ttlSeconds, dupCounter);
+        }
+        commit.xadd(keys.normalizedEvents, encodeTick(tick, id), ctx.maxLen);
         counts.out++;
       } else {
         commit.xadd(
-          ctx.keys.deadLetters,
+          keys.deadLetters,
           encodeDeadLetter({
             reason: r.reason,
             feed: raw.feed,
@@ -83,6 +102,8 @@ export const normalizeStage: StageProcessor = {
         counts.deadLettered++;
       }
     }
+    commit.hincrby(keys.pipelineStats, 'normalize:in', entries.length);
+    commit.hincrby(keys.pipelineStats, 'normalize:dead_letter', counts.deadLettered);
     return Promise.resolve(counts);
   },
 };

@@ -20,6 +20,13 @@ export async function readBatch(
     count: number;
     blockMs: number;
     lingerMs: number;
+    /**
+     * When set and this consumer has nothing pending, first claim entries pending this long
+     * with any other consumer (XAUTOCLAIM): left by a consumer that no longer runs (e.g. a
+     * slot removed by lowering the slot count). Set it well above the batch activity's
+     * timeout, so no live batch is ever taken from under its worker.
+     */
+    claimIdleMs?: number;
   },
   blocking: Redis,
 ): Promise<StreamEntry[]> {
@@ -35,6 +42,18 @@ export async function readBatch(
   )) as XReadReply;
   const own = pending?.[0]?.[1] ?? [];
   if (own.length > 0) return own;
+  if (opts.claimIdleMs !== undefined) {
+    const [, claimed] = (await redis.xautoclaim(
+      opts.stream,
+      opts.group,
+      opts.consumer,
+      opts.claimIdleMs,
+      '0-0',
+      'COUNT',
+      opts.count,
+    )) as [next: string, entries: StreamEntry[], deleted: string[]];
+    if (claimed.length > 0) return claimed;
+  }
   const fresh = (await (opts.blockMs > 0
     ? blocking.xreadgroup(
         'GROUP',
@@ -88,4 +107,25 @@ export async function readByIds(
     if (entries[0]) out.push(entries[0]);
   }
   return out;
+}
+
+/**
+ * A consumer group's lag: entries of the stream not yet delivered to the group (XINFO GROUPS
+ * `lag`, Redis >= 7). Null when the group does not exist or Redis cannot tell (after XDEL
+ * inside the undelivered range).
+ */
+export async function groupLag(
+  redis: Redis,
+  stream: string,
+  group: string,
+): Promise<number | null> {
+  if (!(await redis.exists(stream))) return null;
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  for (const g of groups) {
+    for (let i = 0; i + 1 < g.length; i += 2) {
+      if (g[i] === 'name' && g[i + 1] !== group) break;
+      if (g[i] === 'lag') return typeof g[i + 1] === 'number' ? (g[i + 1] as number) : null;
+    }
+  }
+  return null;
 }

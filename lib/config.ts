@@ -81,6 +81,10 @@ const envSchema = z.object({
   PIPELINE_BLOCK_MS: int(2000, 0, 30_000),
   PIPELINE_LINGER_MS: int(100, 0, 10_000),
   PIPELINE_MAX_ATTEMPTS: int(5, 1),
+  PIPELINE_DEDUPE_WINDOW_MS: int(600_000, 0),
+  PIPELINE_ACTIVITY_MAX_EVENTS: int(20_000, 1),
+  PIPELINE_ACTIVITY_MAX_MS: int(2000, 1, 60_000),
+  PIPELINE_CLAIM_IDLE_MS: int(300_000, 1000),
 
   ANOMALY_WINDOW: int(50, 5, 10_000),
   ANOMALY_Z_THRESHOLD: num(4, 0.1),
@@ -179,6 +183,14 @@ export interface Config {
     readonly blockMs: number;
     readonly lingerMs: number;
     readonly maxAttempts: number;
+    /** Duplicates (same feed and provider id) are dropped when seen again within this; 0 = off. */
+    readonly dedupeWindowMs: number;
+    /** One batch activity commits chunks of batchSize until it has done this many events... */
+    readonly activityMaxEvents: number;
+    /** ...or has run this long, so Temporal's per-activity cost is spread over many chunks. */
+    readonly activityMaxMs: number;
+    /** Entries pending this long with another consumer are claimed (XAUTOCLAIM): left by a consumer that no longer runs. */
+    readonly claimIdleMs: number;
   };
   readonly anomaly: {
     readonly window: number;
@@ -298,6 +310,10 @@ export function loadConfig(env: Env = process.env): Config {
       blockMs: e.PIPELINE_BLOCK_MS,
       lingerMs: e.PIPELINE_LINGER_MS,
       maxAttempts: e.PIPELINE_MAX_ATTEMPTS,
+      dedupeWindowMs: e.PIPELINE_DEDUPE_WINDOW_MS,
+      activityMaxEvents: e.PIPELINE_ACTIVITY_MAX_EVENTS,
+      activityMaxMs: e.PIPELINE_ACTIVITY_MAX_MS,
+      claimIdleMs: e.PIPELINE_CLAIM_IDLE_MS,
     },
     anomaly: {
       window: e.ANOMALY_WINDOW,

@@ -31,6 +31,12 @@ export interface StageTotals {
   deadLettered: number;
   anomalies: number;
   failed: number;
+  /** Dropped as duplicates (normalize). */
+  duplicates?: number;
+  /** Entries of the stage's stream not yet delivered to its group, as of the last batch. */
+  lag?: number | null;
+  /** Events per second over the last few activities. */
+  eventsPerSecond?: number;
   lastBatchId?: string;
 }
 
@@ -75,13 +81,23 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
 
   await ensureGroups();
 
+  // Recent (time, events) per stage for the rate; Date.now() is the SDK's replay-safe clock.
+  const recent: Record<string, { t: number; n: number }[]> = {};
   const record = (r: BatchResult) => {
     const t = status.stages[r.stage];
+    t.lag = r.lag ?? null;
+    const window = (recent[r.stage] ??= []);
+    window.push({ t: Date.now(), n: r.count });
+    if (window.length > 20) window.shift();
+    const span = (window[window.length - 1]!.t - window[0]!.t) / 1000;
+    t.eventsPerSecond =
+      span > 0 ? Math.round(window.slice(1).reduce((a, w) => a + w.n, 0) / span) : 0;
     if (r.count === 0) return;
-    t.batches++;
+    t.batches += r.chunks ?? 1;
     t.events += r.count;
     t.out += r.out;
     t.deadLettered += r.deadLettered;
+    t.duplicates = (t.duplicates ?? 0) + (r.duplicates ?? 0);
     t.anomalies += r.anomalies;
     t.lastBatchId = r.firstId;
   };

@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/logger';
 import type { Redis } from '../../lib/redis';
+import { groupLag } from '../stream-reader';
 
 export interface LagWatchOptions {
   readonly redis: Redis;
@@ -63,23 +64,13 @@ export class LagWatch {
 
   private async readLag(): Promise<number | null> {
     const { redis, stream, group } = this.opts;
-    const exists = await redis.exists(stream);
-    if (!exists) return null;
-    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-    for (const g of groups) {
-      const info = new Map<string, unknown>();
-      for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
-      if (info.get('name') !== group) continue;
-      const lag = info.get('lag');
-      if (typeof lag === 'number') return lag;
-      // Redis cannot tell the lag after XDEL inside the unread range (we never XDEL raw events).
-      // XLEN would count read entries too and could stall the feed for good: do not throttle.
-      if (!this.warnedUnknown) {
-        this.warnedUnknown = true;
-        this.opts.logger.warn({ stream, group }, 'group lag unknown; no backpressure');
-      }
-      return null;
+    const lag = await groupLag(redis, stream, group);
+    // Unknown (no group yet, or Redis cannot tell): do not throttle. XLEN would count read
+    // entries too and could stall the feed for good.
+    if (lag === null && !this.warnedUnknown && (await redis.exists(stream))) {
+      this.warnedUnknown = true;
+      this.opts.logger.warn({ stream, group }, 'group lag unknown; no backpressure');
     }
-    return null;
+    return lag;
   }
 }

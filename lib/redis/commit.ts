@@ -27,7 +27,16 @@ type Op =
       message: string,
       fields: readonly string[],
     ]
-  | [code: 'D', key: number, member: string, ttlSeconds: number, skip: number];
+  | [code: 'I', key: number, field: string, by: number]
+  | [
+      code: 'D',
+      key: number,
+      member: string,
+      ttlSeconds: number,
+      skip: number,
+      counter: number,
+      field: string,
+    ];
 
 /**
  * Collects a batch's writes and commits them with its acknowledgements in one Lua call.
@@ -87,13 +96,33 @@ export class BatchCommit {
     return this;
   }
 
+  /** HINCRBY: counters that must move exactly when the batch's writes do. */
+  hincrby(hash: string, field: string, by: number): this {
+    if (by !== 0) this.ops.push(['I', this.key(hash), field, by]);
+    return this;
+  }
+
   /**
    * Guards the next `skip` ops: they apply only if `member` was not yet in `set`, which
-   * expires `ttlSeconds` after its first member. Checked inside the commit, so two batches
-   * racing with the same member cannot both apply.
+   * expires `ttlSeconds` after its first member; otherwise `counter.field` goes up by one.
+   * Checked inside the commit, so two batches racing with the same member cannot both apply.
    */
-  dedupe(set: string, member: string, ttlSeconds: number, skip = 1): this {
-    this.ops.push(['D', this.key(set), member, ttlSeconds, skip]);
+  dedupe(
+    set: string,
+    member: string,
+    ttlSeconds: number,
+    counter: { readonly hash: string; readonly field: string },
+    skip = 1,
+  ): this {
+    this.ops.push([
+      'D',
+      this.key(set),
+      member,
+      ttlSeconds,
+      skip,
+      this.key(counter.hash),
+      counter.field,
+    ]);
     return this;
   }
 

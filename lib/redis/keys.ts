@@ -19,6 +19,11 @@ export interface Keys {
   readonly quotesPubsub: string;
   /** Set: every ticker that has a latest-quote hash. */
   readonly quoteTickers: string;
+  /**
+   * Hash: durable counters of the pipeline, updated inside each batch's commit so they are
+   * exact whatever is retried (`normalize:in`, `normalize:dead_letter`, `normalize:duplicate`, ...).
+   */
+  readonly pipelineStats: string;
   /** Hash: ticker → anomaly window state (JSON). */
   readonly anomalyState: string;
   /** Hash: the latest quote of one ticker. */
@@ -43,6 +48,7 @@ export function createKeys(prefix = ''): Keys {
     quotesPubsub: `${prefix}quotes:pubsub`,
     quoteTickers: `${prefix}quotes:tickers`,
     anomalyState: `${prefix}anomaly:state`,
+    pipelineStats: `${prefix}pipeline:stats`,
     latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
     batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
     dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,

@@ -93,6 +93,12 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
         parseError: 'invalid JSON',
       }),
     );
+    // The spike again, as a provider re-sends after a reconnect: same feed, same id.
+    await redis.xadd(
+      keys.rawEvents,
+      '*',
+      ...raw({ T: 't', S: 'AAPL', p: 130, s: 10, t: t0 + 500, i: 121 }, '121'),
+    );
 
     const workflowId = await startPipeline();
     const handle = temporal.client.workflow.getHandle(workflowId);
@@ -140,10 +146,18 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       return s.stages.anomaly.events === 122 && s.stages.cachepub.events === 122 ? s : undefined;
     });
     expect(status.stages.normalize).toMatchObject({
-      events: 124,
+      events: 125,
       out: 122,
       deadLettered: 2,
+      duplicates: 1,
       failed: 0,
+      lag: 0,
+    });
+    // The durable counters, written in the same commits: in = normalized + duplicate + dead.
+    expect(await redis.hgetall(keys.pipelineStats)).toEqual({
+      'normalize:in': '125',
+      'normalize:dead_letter': '2',
+      'normalize:duplicate': '1',
     });
     const pending = (await redis.xpending(keys.rawEvents, 'normalize')) as [number];
     expect(pending[0]).toBe(0);
@@ -164,7 +178,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     await redis.xadd(
       keys.rawEvents,
       '*',
-      ...raw({ T: 't', S: 'BAD', p: 10, s: 1, t: 1_700_000_000_000, i: 1 }, '1'),
+      ...raw({ T: 't', S: 'BAD', p: 10, s: 1, t: 1_700_000_000_000, i: 9001 }, '9001'),
     );
     const workflowId = await startPipeline();
     const handle = temporal.client.workflow.getHandle(workflowId);
@@ -194,7 +208,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     await redis.xadd(
       keys.rawEvents,
       '*',
-      ...raw({ T: 't', S: 'BAD', p: 20, s: 1, t: 1_700_000_000_001, i: 2 }, '2'),
+      ...raw({ T: 't', S: 'BAD', p: 20, s: 1, t: 1_700_000_000_001, i: 9002 }, '9002'),
     );
     await eventually(
       async () => (await redis.hexists(keys.anomalyState, 'BAD')) === 1,

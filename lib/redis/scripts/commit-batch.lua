@@ -22,10 +22,12 @@
                                         latest-quote write: HSET only if the hash's `order`
                                         field is absent or <= order (fixed-width text, compared
                                         as strings), then PUBLISH channel message
-    ["D", key, member, ttl, skip]       de-duplication guard: SADD member to the set key (which
+    ["I", key, field, n]                HINCRBY key field n
+    ["D", key, member, ttl, skip, counter, field]
+                                        de-duplication guard: SADD member to the set key (which
                                         expires ttl seconds after its first member); when the
                                         member was there already, the next `skip` ops are not
-                                        applied and the duplicate is counted
+                                        applied and HINCRBY counter field 1
 
   Output: { applied (0/1), acked, xadds, latest_written, duplicates }
 ]==]
@@ -79,11 +81,14 @@ for i = 1, #ops do
       redis.call('PUBLISH', KEYS[2 + op[4]], op[5])
       latest = latest + 1
     end
+  elseif code == 'I' then
+    redis.call('HINCRBY', KEYS[2 + op[2]], op[3], op[4])
   elseif code == 'D' then
     local key = KEYS[2 + op[2]]
     if redis.call('SADD', key, op[3]) == 0 then
       skip = op[5]
       dups = dups + 1
+      redis.call('HINCRBY', KEYS[2 + op[6]], op[7], 1)
     elseif redis.call('TTL', key) < 0 then
       redis.call('EXPIRE', key, op[4])
     end

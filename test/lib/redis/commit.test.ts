@@ -100,7 +100,7 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     const commit = (members: string[]) => {
       const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, []);
       for (const m of members)
-        c.dedupe(set, m, 600, 2)
+        c.dedupe(set, m, 600, { hash: keys.pipelineStats, field: 'dups' }, 2)
           .xadd(keys.normalizedEvents, ['m', m])
           .hset(keys.anomalyState, [m, 'x']);
       // Unguarded ops after a skipped pair still apply.
@@ -113,6 +113,7 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     expect(written.map(([, f]) => f[1])).toEqual(['a', 'b', 'c']);
     expect(await redis.xlen(keys.deadLetters)).toBe(2);
     expect(await redis.hkeys(keys.anomalyState)).toEqual(['a', 'b', 'c']);
+    expect(await redis.hget(keys.pipelineStats, 'dups')).toBe('2');
     const ttl = await redis.ttl(set);
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
