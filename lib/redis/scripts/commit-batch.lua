@@ -54,6 +54,34 @@ else
 end
 
 local ops = cjson.decode(ARGV[5])
+
+-- De-duplication guards, per set key: which members were there before this batch, with one
+-- SMISMEMBER and one SADD per key instead of a call per event.
+local guarded = {}
+for i = 1, #ops do
+  local op = ops[i]
+  if op[1] == 'D' then
+    local key = KEYS[2 + op[2]]
+    local g = guarded[key]
+    if not g then
+      g = { members = {}, ttl = op[4], before = {} }
+      guarded[key] = g
+    end
+    g.members[#g.members + 1] = op[3]
+  end
+end
+for key, g in pairs(guarded) do
+  for s = 1, #g.members, chunk do
+    local e = math.min(s + chunk - 1, #g.members)
+    local found = redis.call('SMISMEMBER', key, unpack(g.members, s, e))
+    for j = 1, #found do
+      if found[j] == 1 then g.before[g.members[s + j - 1]] = true end
+    end
+    redis.call('SADD', key, unpack(g.members, s, e))
+  end
+  redis.call('EXPIRE', key, g.ttl, 'NX')
+end
+
 local xadds, latest, dups = 0, 0, 0
 local skip = 0
 for i = 1, #ops do
@@ -84,13 +112,14 @@ for i = 1, #ops do
   elseif code == 'I' then
     redis.call('HINCRBY', KEYS[2 + op[2]], op[3], op[4])
   elseif code == 'D' then
-    local key = KEYS[2 + op[2]]
-    if redis.call('SADD', key, op[3]) == 0 then
+    -- A duplicate: there before the batch, or earlier in this batch.
+    local g = guarded[KEYS[2 + op[2]]]
+    if g.before[op[3]] then
       skip = op[5]
       dups = dups + 1
       redis.call('HINCRBY', KEYS[2 + op[6]], op[7], 1)
-    elseif redis.call('TTL', key) < 0 then
-      redis.call('EXPIRE', key, op[4])
+    else
+      g.before[op[3]] = true
     end
   else
     return redis.error_reply('ERR unknown op ' .. tostring(code) .. ' at ' .. i)
