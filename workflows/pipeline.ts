@@ -20,6 +20,12 @@ export interface PipelineInput {
   readonly stages?: readonly Stage[];
   /** Attempts per batch before it is recorded as failed. @defaultValue 5 */
   readonly maxAttempts?: number;
+  /**
+   * Start-to-close timeout of one batch activity: how soon a batch on a dead worker is
+   * retried elsewhere. It must exceed PIPELINE_BLOCK_MS + PIPELINE_ACTIVITY_MAX_MS plus a
+   * chunk's work. @defaultValue 120000
+   */
+  readonly batchTimeoutMs?: number;
   /** Totals carried across continue-as-new. */
   readonly totals?: Record<Stage, StageTotals>;
 }
@@ -61,8 +67,9 @@ function emptyTotals(): StageTotals {
 export async function pipeline(input: PipelineInput = {}): Promise<void> {
   const maxAttempts = input.maxAttempts ?? 5;
   const { processBatch, quarantineBatch, ensureGroups } = proxyActivities<Activities>({
-    // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for milliseconds.
-    startToCloseTimeout: '2m',
+    // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for at most
+    // PIPELINE_ACTIVITY_MAX_MS (and the chunk it started).
+    startToCloseTimeout: input.batchTimeoutMs ?? 120_000,
     retry: {
       initialInterval: '500ms',
       backoffCoefficient: 2,
