@@ -64,45 +64,63 @@ export function decodeRaw(fields: readonly string[]): RawEvent {
   };
 }
 
-/** `rawId` links the tick back to its entry in `raw:events`. */
+/**
+ * A normalized tick is stored as two fields: `ticker` (for a reader scanning with XRANGE) and
+ * `tick`, the whole tick as JSON. Twelve separate fields cost about twice as much to write
+ * (an XADD argument each), to commit (each one a Lua value) and to read back (a string each
+ * for the client's parser); see the stage benchmarks. `rawId` links the tick to its entry in
+ * `raw:events`.
+ */
 export function encodeTick(t: NormalizedTick, rawId: string): Fields {
-  const f = ['ticker', t.ticker, 'kind', t.kind, 'price', t.price];
-  if (t.size !== undefined) f.push('size', t.size);
-  if (t.bid !== undefined) f.push('bid', t.bid);
-  if (t.ask !== undefined) f.push('ask', t.ask);
-  f.push(
-    'ts',
-    String(t.ts),
-    'sector',
-    t.sector,
-    'source',
-    t.source,
-    'feed',
-    t.feed,
-    'seq',
-    t.seq,
-    'raw_id',
-    rawId,
-  );
-  return f;
+  const stored: StoredTickJson = {
+    ticker: t.ticker,
+    kind: t.kind,
+    price: t.price,
+    size: t.size,
+    bid: t.bid,
+    ask: t.ask,
+    ts: t.ts,
+    sector: t.sector,
+    source: t.source,
+    feed: t.feed,
+    seq: t.seq,
+    raw_id: rawId,
+  };
+  return ['ticker', t.ticker, 'tick', JSON.stringify(stored)];
+}
+
+/** The `tick` field's JSON (undefined optional fields are left out by JSON.stringify). */
+interface StoredTickJson {
+  ticker: string;
+  kind: EventKind;
+  price: string;
+  size?: string;
+  bid?: string;
+  ask?: string;
+  ts: number;
+  sector: string;
+  source: string;
+  feed: string;
+  seq: string;
+  raw_id: string;
 }
 
 export function decodeTick(id: string, fields: readonly string[]): StoredTick {
-  const m = fieldMap(fields);
+  const j = JSON.parse(fieldMap(fields).tick ?? '{}') as Partial<StoredTickJson>;
   return {
     id,
-    ticker: m.ticker ?? '',
-    kind: (m.kind ?? 'trade') as EventKind,
-    price: m.price ?? '0',
-    ...(m.size !== undefined ? { size: m.size } : {}),
-    ...(m.bid !== undefined ? { bid: m.bid } : {}),
-    ...(m.ask !== undefined ? { ask: m.ask } : {}),
-    ts: Number(m.ts ?? 0),
-    sector: m.sector ?? '',
-    source: m.source ?? '',
-    feed: m.feed ?? '',
-    seq: m.seq ?? '',
-    rawId: m.raw_id ?? '',
+    ticker: j.ticker ?? '',
+    kind: j.kind ?? 'trade',
+    price: j.price ?? '0',
+    ...(j.size !== undefined ? { size: j.size } : {}),
+    ...(j.bid !== undefined ? { bid: j.bid } : {}),
+    ...(j.ask !== undefined ? { ask: j.ask } : {}),
+    ts: j.ts ?? 0,
+    sector: j.sector ?? '',
+    source: j.source ?? '',
+    feed: j.feed ?? '',
+    seq: j.seq ?? '',
+    rawId: j.raw_id ?? '',
   };
 }
 
@@ -189,8 +207,19 @@ export function decodeAnomaly(id: string, fields: readonly string[]): StoredAnom
  * Latest-quote hash layout: the tick's fields, `stream_id` (in normalized:events), `order`
  * (see {@link quoteOrderKey}) and `updated_at` (write time, ms).
  */
+/** A tick as one hash field per attribute: the latest-quote hash, read field by field. */
+function tickHashFields(t: NormalizedTick, rawId: string): Fields {
+  const f = ['ticker', t.ticker, 'kind', t.kind, 'price', t.price];
+  if (t.size !== undefined) f.push('size', t.size);
+  if (t.bid !== undefined) f.push('bid', t.bid);
+  if (t.ask !== undefined) f.push('ask', t.ask);
+  f.push('ts', String(t.ts), 'sector', t.sector, 'source', t.source, 'feed', t.feed);
+  f.push('seq', t.seq, 'raw_id', rawId);
+  return f;
+}
+
 export function encodeLatestQuote(t: StoredTick, updatedAt: number): Fields {
-  const f = encodeTick(t, t.rawId);
+  const f = tickHashFields(t, t.rawId);
   f.push('stream_id', t.id, 'order', quoteOrderKey(t.ts, t.rawId), 'updated_at', String(updatedAt));
   return f;
 }
@@ -203,10 +232,18 @@ export interface LatestQuote extends NormalizedTick {
 /** Decodes HGETALL of a latest-quote hash; undefined for a missing hash. */
 export function decodeLatestQuote(h: Record<string, string>): LatestQuote | undefined {
   if (!h.ticker) return undefined;
-  const fields: string[] = [];
-  for (const [k, v] of Object.entries(h)) fields.push(k, v);
   return {
-    ...decodeTick(h.stream_id ?? '', fields),
+    ticker: h.ticker,
+    kind: (h.kind ?? 'trade') as EventKind,
+    price: h.price ?? '0',
+    ...(h.size !== undefined ? { size: h.size } : {}),
+    ...(h.bid !== undefined ? { bid: h.bid } : {}),
+    ...(h.ask !== undefined ? { ask: h.ask } : {}),
+    ts: Number(h.ts ?? 0),
+    sector: h.sector ?? '',
+    source: h.source ?? '',
+    feed: h.feed ?? '',
+    seq: h.seq ?? '',
     streamId: h.stream_id ?? '',
     updatedAt: Number(h.updated_at ?? 0),
   };
