@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
 import {
-  emptyFrame,
   type ControlMessage,
   type FeedAdapter,
   type NormalizeOutcome,
@@ -13,6 +12,7 @@ import {
   firstIssue,
   id,
   isRecord,
+  parseArrayFrame,
   parseJson,
   prefixedId,
   reject,
@@ -104,21 +104,7 @@ export const alpacaAdapter: FeedAdapter = {
   transport: 'ws',
 
   parseFrame(frame: string): ParsedFrame {
-    const out = emptyFrame();
-    const parsed = parseJson(frame);
-    if (!parsed.ok) {
-      out.errors.push({ reason: parsed.reason, payload: frame });
-      return out;
-    }
-    // Documented as always an array; a lone object is read as a batch of one.
-    const messages = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-    for (const m of messages) {
-      const c = isRecord(m) ? control(m) : undefined;
-      if (c) out.controls.push(c);
-      else
-        out.events.push({ sourceId: isRecord(m) ? sourceIdOf(m) : '', payload: JSON.stringify(m) });
-    }
-    return out;
+    return parseArrayFrame(frame, control, sourceIdOf);
   },
 
   normalize(payload, ctx): NormalizeOutcome {

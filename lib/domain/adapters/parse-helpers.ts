@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { canonicalDecimal, isPositive } from '../decimal';
 import type { NormalizedTick } from '../types';
-import { UNKNOWN_SECTOR, type NormalizeContext, type NormalizeOutcome } from './adapter';
+import {
+  UNKNOWN_SECTOR,
+  emptyFrame,
+  type ControlMessage,
+  type NormalizeContext,
+  type NormalizeOutcome,
+  type ParsedFrame,
+} from './adapter';
 
 /**
  * Building blocks shared by the provider adapters: JSON and record checks for `parseFrame`,
@@ -24,6 +31,32 @@ export function parseJson(text: string): JsonResult {
   } catch (err) {
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
+}
+
+/**
+ * `parseFrame` for providers whose frames are JSON arrays of messages (Alpaca, Polygon): each
+ * message is a control when `control` says so, else an event with the id `sourceIdOf` gives.
+ * Documented as always an array; a lone object is read as a batch of one.
+ */
+export function parseArrayFrame(
+  frame: string,
+  control: (m: Record<string, unknown>) => ControlMessage | undefined,
+  sourceIdOf: (m: Record<string, unknown>) => string,
+): ParsedFrame {
+  const out = emptyFrame();
+  const parsed = parseJson(frame);
+  if (!parsed.ok) {
+    out.errors.push({ reason: parsed.reason, payload: frame });
+    return out;
+  }
+  const messages = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+  for (const m of messages) {
+    const c = isRecord(m) ? control(m) : undefined;
+    if (c) out.controls.push(c);
+    else
+      out.events.push({ sourceId: isRecord(m) ? sourceIdOf(m) : '', payload: JSON.stringify(m) });
+  }
+  return out;
 }
 
 /**
