@@ -11,9 +11,12 @@ export function canonicalDecimal(input: unknown): string | undefined {
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return undefined;
-    // Number#toString gives the shortest round-trip text; exponent forms are not plain decimals.
+    // Number#toString gives the shortest round-trip text: already canonical (no leading or
+    // trailing zeros) unless it is an exponent form or negative zero. The hot path of every
+    // JSON-number price.
     text = String(input);
-    if (text.includes('e')) text = input.toFixed(20);
+    if (!text.includes('e')) return text === '-0' ? '0' : text;
+    text = input.toFixed(20);
   } else if (typeof input === 'string') {
     text = input.trim();
   } else {
@@ -39,8 +42,24 @@ export function isPositive(decimal: string): boolean {
  */
 export function midPrice(bid: string, ask: string): string {
   const scale = Math.max(fractionDigits(bid), fractionDigits(ask)) + 1;
+  // Scaled to integers, both sums are exact in a double below 2^53 (15 digits, with room for
+  // the addition); BigInt, several times slower, only for longer prices.
+  if (bid.length + scale <= 16 && ask.length + scale <= 16) {
+    const sum = toScaledNumber(bid, scale) + toScaledNumber(ask, scale);
+    return fromScaled(BigInt(sum / 2), scale);
+  }
   const sum = toScaled(bid, scale) + toScaled(ask, scale);
   return fromScaled(sum / 2n, scale);
+}
+
+/** Like toScaled, as a Number; callers keep the digits under 16. */
+function toScaledNumber(d: string, scale: number): number {
+  const neg = d.startsWith('-');
+  const dot = d.indexOf('.');
+  const int = dot < 0 ? d : d.slice(0, dot);
+  const frac = dot < 0 ? '' : d.slice(dot + 1);
+  const v = Number((neg ? int.slice(1) : int) + frac.padEnd(scale, '0'));
+  return neg ? -v : v;
 }
 
 function fractionDigits(d: string): number {

@@ -37,3 +37,39 @@ describe('midPrice', () => {
     expect(midPrice('1', '2')).toBe('1.5');
   });
 });
+
+describe('midPrice fast path', () => {
+  // Reference: exact (bid + ask) / 2 with BigInt on the digits, whatever their length.
+  function reference(bid: string, ask: string): string {
+    const frac = (d: string) => (d.includes('.') ? d.split('.')[1]!.length : 0);
+    const scale = Math.max(frac(bid), frac(ask)) + 1;
+    const scaled = (d: string) => {
+      const [i, f = ''] = d.split('.');
+      return BigInt(i! + f.padEnd(scale, '0'));
+    };
+    const half = (scaled(bid) + scaled(ask)) / 2n;
+    const digits = half.toString().padStart(scale + 1, '0');
+    return canonicalDecimal(`${digits.slice(0, -scale)}.${digits.slice(-scale)}`)!;
+  }
+
+  it('equals the BigInt result for short and long prices alike', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const decimalOf = () => {
+      const int = String(rnd(10 ** rnd(9)));
+      const frac = String(rnd(10 ** rnd(10))).padStart(rnd(10), '0');
+      return canonicalDecimal(frac ? `${int}.${frac}` : int)!;
+    };
+    for (let k = 0; k < 5000; k++) {
+      const a = decimalOf();
+      const b = decimalOf();
+      expect(midPrice(a, b)).toBe(reference(a, b));
+    }
+    expect(midPrice('123456789012.345678', '0.000000001')).toBe(
+      reference('123456789012.345678', '0.000000001'),
+    );
+  });
+});
