@@ -19,9 +19,9 @@
     ["H", key, [f1, v1, ...]]           HSET key f1 v1 ...
     ["S", key, member]                  SADD key member
     ["L", key, order, channel, message, [f1, v1, ...]]
-                                        latest-quote write: HSET only if the hash's `order`
-                                        field is absent or <= order (fixed-width text, compared
-                                        as strings), then PUBLISH channel message
+                                        latest-quote write: replace the hash with the fields
+                                        only if its `order` field is absent or <= order
+                                        (fixed-width text, compared as strings), then PUBLISH
     ["I", key, field, n]                HINCRBY key field n
     ["D", key, member, ttl, skip, counter, field]
                                         de-duplication guard: SADD member to the set key (which
@@ -105,6 +105,8 @@ for i = 1, #ops do
     local key, order = KEYS[2 + op[2]], op[3]
     local current = redis.call('HGET', key, 'order')
     if not current or current <= order then
+      -- Replace, not merge: a trade must not keep the bid and ask of the quote before it.
+      redis.call('DEL', key)
       redis.call('HSET', key, unpack(op[6]))
       redis.call('PUBLISH', KEYS[2 + op[4]], op[5])
       latest = latest + 1

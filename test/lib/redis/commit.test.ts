@@ -85,6 +85,26 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     await sub.quit();
   });
 
+  it('replaces the latest-quote hash: a trade after a quote keeps no bid or ask', async () => {
+    const { redis, keys } = fx;
+    const hash = keys.latestQuote('MSFT');
+    const write = (ts: number, fields: string[]) => {
+      const order = quoteOrderKey(ts, '1-0');
+      return new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
+        .latest(hash, order, keys.quotesPubsub, 'm', ['order', order, ...fields])
+        .exec(redis);
+    };
+    await write(100, ['kind', 'quote', 'price', '10.5', 'bid', '10', 'ask', '11']);
+    await write(200, ['kind', 'trade', 'price', '10.7', 'size', '3']);
+    const h = await redis.hgetall(hash);
+    expect(h).toEqual({
+      order: quoteOrderKey(200, '1-0'),
+      kind: 'trade',
+      price: '10.7',
+      size: '3',
+    });
+  });
+
   it('handles batches larger than Lua can unpack at once', async () => {
     const { redis, keys } = fx;
     const ids = await pendingBatch(2500);
