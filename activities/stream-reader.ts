@@ -54,30 +54,29 @@ export async function readBatch(
     )) as [next: string, entries: StreamEntry[], deleted: string[]];
     if (claimed.length > 0) return claimed;
   }
-  const fresh = (await (opts.blockMs > 0
-    ? blocking.xreadgroup(
-        'GROUP',
-        opts.group,
-        opts.consumer,
-        'COUNT',
-        opts.count,
-        'BLOCK',
-        opts.blockMs,
-        'STREAMS',
-        opts.stream,
-        '>',
-      )
-    : redis.xreadgroup(
-        'GROUP',
-        opts.group,
-        opts.consumer,
-        'COUNT',
-        opts.count,
-        'STREAMS',
-        opts.stream,
-        '>',
-      ))) as XReadReply;
-  return fresh?.[0]?.[1] ?? [];
+  const readNew = async (count: number, blockMs: number): Promise<StreamEntry[]> => {
+    const conn = blockMs > 0 ? blocking : redis;
+    const block = blockMs > 0 ? ['BLOCK', blockMs] : [];
+    // `call`: ioredis's typed overloads do not take an optional BLOCK spread.
+    const reply = (await conn.call(
+      'XREADGROUP',
+      'GROUP',
+      opts.group,
+      opts.consumer,
+      'COUNT',
+      count,
+      ...block,
+      'STREAMS',
+      opts.stream,
+      '>',
+    )) as XReadReply;
+    return reply?.[0]?.[1] ?? [];
+  };
+  const fresh = await readNew(opts.count, opts.blockMs);
+  if (fresh.length === 0 || fresh.length >= opts.count || opts.lingerMs <= 0) return fresh;
+  // A trickle: wait once for more, so it makes a few fuller batches, not one activity per event.
+  await new Promise((resolve) => setTimeout(resolve, opts.lingerMs));
+  return fresh.concat(await readNew(opts.count - fresh.length, 0));
 }
 
 /** Creates a consumer group at the start of the stream if it does not exist yet. */
