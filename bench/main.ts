@@ -4,6 +4,7 @@ import {
   makeTelemetryFilterString,
   Runtime,
 } from '@temporalio/worker';
+import { benchFreshness } from './freshness';
 import { benchIngest } from './ingest';
 import { redisXaddRate } from './redis-baseline';
 import { startBenchStack } from './stack';
@@ -18,6 +19,8 @@ import { benchStage } from './stages';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 5);
+const FRESHNESS_RATE = Number(process.env.BENCH_FRESHNESS_RATE ?? 20_000);
+const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 10);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,12 +75,27 @@ async function main(): Promise<void> {
       benchStage(stack, bundle, 'anomaly', 'temporal', EVENTS),
     );
 
+    const fresh: Awaited<ReturnType<typeof benchFreshness>>[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const f = await benchFreshness(stack, bundle, {
+        eventsPerSecond: FRESHNESS_RATE,
+        seconds: FRESHNESS_SECONDS,
+      });
+      fresh.push(f);
+      process.stderr.write(
+        `  freshness run ${i + 1}/${RUNS}: p50 ${f.p50} ms, p99 ${f.p99} ms at ${Math.round(f.achievedEventsPerSecond)}/s\n`,
+      );
+    }
+    r.freshnessP50 = fresh.map((f) => f.p50);
+    r.freshnessP99 = fresh.map((f) => f.p99);
+    r.freshnessRate = fresh.map((f) => f.achievedEventsPerSecond);
+
     const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(median(v))]));
     const rows: [string, number, string][] = [
       ['redis-benchmark XADD (-P 1, 50 clients)', m.redisXaddP1!, 'baseline'],
       ['redis-benchmark XADD (-P 64)', m.redisXaddP64!, 'baseline'],
       [
-        'ingest: simulator -> raw:events (Temporal)',
+        'ingest: simulator process -> raw:events (Temporal)',
         m.ingest!,
         `${(m.ingest! / m.redisXaddP64!).toFixed(2)} x XADD -P 64`,
       ],
@@ -94,9 +112,17 @@ async function main(): Promise<void> {
         `${(m.anomaly! / m.anomalyPlain!).toFixed(2)} x plain`,
       ],
     ];
+    rows.push(
+      [
+        `freshness p50, feed ts -> latest-quote hash (ms)`,
+        m.freshnessP50!,
+        `at ${m.freshnessRate!.toLocaleString('en-US')} events/s`,
+      ],
+      [`freshness p99 (ms)`, m.freshnessP99!, ''],
+    );
     const w = Math.max(...rows.map(([n]) => n.length));
     const lines = [
-      `${'measure'.padEnd(w)}  ${'events/s (median)'.padStart(18)}  ratio`,
+      `${'measure'.padEnd(w)}  ${'median'.padStart(18)}  ratio`,
       ...rows.map(
         ([n, v, ratio]) => `${n.padEnd(w)}  ${v.toLocaleString('en-US').padStart(18)}  ${ratio}`,
       ),
