@@ -28,7 +28,7 @@ export function benchConfig(stack: BenchStack, extra: Record<string, string> = {
     TEMPORAL_TASK_QUEUE: id,
     INGEST_MAX_LEN: '20000000',
     PIPELINE_BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '2000',
-    PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS ?? '2',
+    ...(process.env.BENCH_SLOTS ? { PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS } : {}),
     ...extra,
   });
 }

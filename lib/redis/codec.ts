@@ -65,11 +65,10 @@ export function decodeRaw(fields: readonly string[]): RawEvent {
 }
 
 /**
- * A normalized tick is stored as two fields: `ticker` (for a reader scanning with XRANGE) and
- * `tick`, the whole tick as JSON. Twelve separate fields cost about twice as much to write
- * (an XADD argument each), to commit (each one a Lua value) and to read back (a string each
- * for the client's parser); see the stage benchmarks. `rawId` links the tick to its entry in
- * `raw:events`.
+ * A normalized tick is stored as one field, `tick`: the whole tick as JSON. Twelve separate
+ * fields cost about twice as much to write (an XADD argument each), to commit (each one a Lua
+ * value) and to read back (a string each for the client's parser); see the stage benchmarks.
+ * `rawId` links the tick to its entry in `raw:events`.
  */
 export function encodeTick(t: NormalizedTick, rawId: string): Fields {
   const stored: StoredTickJson = {
@@ -86,7 +85,7 @@ export function encodeTick(t: NormalizedTick, rawId: string): Fields {
     seq: t.seq,
     raw_id: rawId,
   };
-  return ['ticker', t.ticker, 'tick', JSON.stringify(stored)];
+  return ['tick', JSON.stringify(stored)];
 }
 
 /** The `tick` field's JSON (undefined optional fields are left out by JSON.stringify). */

@@ -28,15 +28,7 @@ type Op =
       fields: readonly string[],
     ]
   | [code: 'I', key: number, field: string, by: number]
-  | [
-      code: 'D',
-      key: number,
-      member: string,
-      ttlSeconds: number,
-      skip: number,
-      counter: number,
-      field: string,
-    ];
+  | [code: 'D', key: number, member: string, skip: number];
 
 /**
  * Collects a batch's writes and commits them with its acknowledgements in one Lua call.
@@ -46,6 +38,7 @@ export class BatchCommit {
   private readonly keys: string[] = [];
   private readonly keyIndex = new Map<string, number>();
   private readonly ops: Op[] = [];
+  private dedupeConfig: [ttlSeconds: number, counterKey: number, field: string] | undefined;
 
   constructor(
     private readonly source: string,
@@ -114,15 +107,12 @@ export class BatchCommit {
     counter: { readonly hash: string; readonly field: string },
     skip = 1,
   ): this {
-    this.ops.push([
-      'D',
-      this.key(set),
-      member,
-      ttlSeconds,
-      skip,
-      this.key(counter.hash),
-      counter.field,
-    ]);
+    // Sent once per batch (see the script): every guard of a batch shares them.
+    const config: [number, number, string] = [ttlSeconds, this.key(counter.hash), counter.field];
+    if (this.dedupeConfig && this.dedupeConfig.join() !== config.join())
+      throw new Error('one batch uses one de-duplication TTL and counter');
+    this.dedupeConfig = config;
+    this.ops.push(['D', this.key(set), member, skip]);
     return this;
   }
 
@@ -135,7 +125,14 @@ export class BatchCommit {
     const ttl = this.mode.kind === 'once' ? this.mode.ttlSeconds : 0;
     const args: (string | number)[] = [this.source, marker];
     for (const k of this.keys) args.push(k);
-    args.push(this.group, this.mode.kind, ttl, JSON.stringify(this.ids), JSON.stringify(this.ops));
+    args.push(
+      this.group,
+      this.mode.kind,
+      ttl,
+      JSON.stringify(this.ids),
+      JSON.stringify(this.ops),
+      this.dedupeConfig ? JSON.stringify(this.dedupeConfig) : '',
+    );
     const [applied, acked, xadds, latestWritten, duplicates] = await redis.commitBatch(
       2 + this.keys.length,
       args,
