@@ -6,12 +6,15 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { setHandler } from '@temporalio/workflow';
 import type { Activities, BatchResult } from '../activities';
 import type { Stage } from '../lib/redis/keys';
+import { BATCH_STATUS, FAILED_BATCH_IDS } from '../lib/temporal/search-attributes';
 
 export interface PipelineInput {
   /** Normalize batches in flight at once (one consumer each). @defaultValue 2 */
@@ -109,6 +112,7 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
     t.lastBatchId = r.firstId;
   };
 
+  const failedIds: string[] = [];
   const loop = async (stage: Stage, slot: number) => {
     while (!workflowInfo().continueAsNewSuggested) {
       try {
@@ -117,6 +121,15 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
         if (isCancellation(err)) throw err;
         const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
         const batchId = await quarantineBatch({ stage, slot, error, attempts: maxAttempts });
+        // Added after histories without it were recorded: patched() keeps those replayable.
+        if (batchId && patched('failed-batch-search-attributes')) {
+          failedIds.push(batchId);
+          if (failedIds.length > 100) failedIds.shift();
+          upsertSearchAttributes([
+            { key: FAILED_BATCH_IDS, value: [...failedIds] },
+            { key: BATCH_STATUS, value: 'has-failed' },
+          ]);
+        }
         status.stages[stage].failed++;
         status.lastFailure = { stage, batchId, error };
         log.warn('batch failed permanently', { stage, slot, batchId, error });

@@ -1,6 +1,6 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { BATCH_STATUS, STAGE } from '../lib/temporal/search-attributes';
+import { BATCH_STATUS, FAILED_BATCH_IDS, STAGE } from '../lib/temporal/search-attributes';
 
 export interface ReplayBatchInput {
   /** Id of a failed batch, as recorded in the failed-batches stream (`<stage>-<first id>`). */
@@ -24,6 +24,9 @@ export async function replayBatch(input: ReplayBatchInput) {
     { key: STAGE, value: stage },
     { key: BATCH_STATUS, value: 'replaying' },
   ]);
+  // Added after histories without it were recorded: patched() keeps those replayable.
+  if (patched('failed-batch-search-attributes'))
+    upsertSearchAttributes([{ key: FAILED_BATCH_IDS, value: [input.batchId] }]);
   const result = await replayFailedBatch(input);
   upsertSearchAttributes([
     { key: BATCH_STATUS, value: result.applied ? 'replayed' : 'already-replayed' },

@@ -11,11 +11,29 @@ export const ADAPTER = defineSearchAttributeKey('Adapter', SearchAttributeType.K
 export const FEED_STATE = defineSearchAttributeKey('FeedState', SearchAttributeType.KEYWORD);
 export const STAGE = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const BATCH_STATUS = defineSearchAttributeKey('BatchStatus', SearchAttributeType.KEYWORD);
+/**
+ * Ids of failed batches: on the pipeline run that recorded them (its last 100) and on each
+ * replayBatch run, so `FailedBatchIds="anomaly-1700000000000-0"` finds both in the UI.
+ */
+export const FAILED_BATCH_IDS = defineSearchAttributeKey(
+  'FailedBatchIds',
+  SearchAttributeType.KEYWORD_LIST,
+);
+
+const CLI_TYPES: Partial<Record<SearchAttributeType, string>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS = [FEED_NAME, ADAPTER, FEED_STATE, STAGE, BATCH_STATUS].map(
-  (k) => `${k.name}=Keyword`,
-);
+export const SEARCH_ATTRIBUTE_FLAGS = [
+  FEED_NAME,
+  ADAPTER,
+  FEED_STATE,
+  STAGE,
+  BATCH_STATUS,
+  FAILED_BATCH_IDS,
+].map((k) => `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`);
 
 /** Set by Temporal on scheduled runs: the time the schedule intended (backfills included). */
 export const SCHEDULED_START_TIME = defineSearchAttributeKey(

@@ -221,6 +221,23 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     expect(first).toMatchObject({ applied: true, count: 1 });
     expect(second.applied).toBe(false);
     expect(JSON.parse((await redis.hget(keys.anomalyState, 'BAD'))!)).toMatchObject({ p: 10 });
+
+    // The Temporal UI finds the pipeline run that failed the batch and every replay of it.
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const w of temporal.client.workflow.list({
+          query: `FailedBatchIds = "${failed.batch_id!}"`,
+        }))
+          ids.push(w.type);
+        // Continue-as-new carries the attribute, so the pipeline may be listed once per run.
+        const replays = ids.filter((t) => t === 'replayBatch').length;
+        return replays === 3 && ids.includes('pipeline') ? [...new Set(ids)].sort() : undefined;
+      },
+      20_000,
+      'visibility of the failed batch',
+    );
+    expect(found).toEqual(['pipeline', 'replayBatch']);
     await handle.terminate('test done');
   });
 });
