@@ -15,7 +15,8 @@ import {
   encodeAnomaly,
   encodeDeadLetter,
   encodeLatestQuote,
-  encodeTick,
+  TICK_FIELD,
+  tickJson,
   GROUPS,
   quoteOrderKey,
   type Keys,
@@ -81,11 +82,16 @@ export const normalizeStage: StageProcessor = {
       if (r.ok) {
         const { tick } = r;
         // Buckets by event time: a duplicate carries the same time, so it meets its original.
-        if (dedupeWindowMs > 0 && tick.seq !== '') {
-          const bucket = Math.floor(tick.ts / dedupeWindowMs);
-          commit.dedupe(keys.dedupe(tick.feed, bucket), tick.seq, ttlSeconds, dupCounter);
-        }
-        commit.xadd(keys.normalizedEvents, encodeTick(tick, id), ctx.maxLen);
+        const guard =
+          dedupeWindowMs > 0 && tick.seq !== ''
+            ? {
+                set: keys.dedupe(tick.feed, Math.floor(tick.ts / dedupeWindowMs)),
+                member: tick.seq,
+                ttlSeconds,
+                counter: dupCounter,
+              }
+            : undefined;
+        commit.append(keys.normalizedEvents, TICK_FIELD, tickJson(tick, id), ctx.maxLen, guard);
         counts.out++;
       } else {
         commit.xadd(

@@ -70,7 +70,8 @@ export function decodeRaw(fields: readonly string[]): RawEvent {
  * value) and to read back (a string each for the client's parser); see the stage benchmarks.
  * `rawId` links the tick to its entry in `raw:events`.
  */
-export function encodeTick(t: NormalizedTick, rawId: string): Fields {
+/** The `tick` field's value: the tick as JSON. */
+export function tickJson(t: NormalizedTick, rawId: string): string {
   const stored: StoredTickJson = {
     ticker: t.ticker,
     kind: t.kind,
@@ -85,8 +86,16 @@ export function encodeTick(t: NormalizedTick, rawId: string): Fields {
     seq: t.seq,
     raw_id: rawId,
   };
-  return ['tick', JSON.stringify(stored)];
+  return JSON.stringify(stored);
 }
+
+/** The stream entry's fields: [TICK_FIELD, tickJson]. */
+export function encodeTick(t: NormalizedTick, rawId: string): Fields {
+  return [TICK_FIELD, tickJson(t, rawId)];
+}
+
+/** The one field of a normalized:events entry. */
+export const TICK_FIELD = 'tick';
 
 /** The `tick` field's JSON (undefined optional fields are left out by JSON.stringify). */
 interface StoredTickJson {

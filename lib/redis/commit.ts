@@ -28,7 +28,24 @@ type Op =
       fields: readonly string[],
     ]
   | [code: 'I', key: number, field: string, by: number]
-  | [code: 'D', key: number, member: string, skip: number];
+  | [code: 'D', key: number, member: string, skip: number]
+  | [
+      code: 'A',
+      key: number,
+      maxLen: number,
+      field: string,
+      values: string[],
+      guardKeys: number[],
+      guardMembers: string[],
+    ];
+
+/** A de-duplication guard: the write applies only if `member` is new to `set`. */
+export interface DedupeGuard {
+  readonly set: string;
+  readonly member: string;
+  readonly ttlSeconds: number;
+  readonly counter: { readonly hash: string; readonly field: string };
+}
 
 /**
  * Collects a batch's writes and commits them with its acknowledgements in one Lua call.
@@ -107,13 +124,47 @@ export class BatchCommit {
     counter: { readonly hash: string; readonly field: string },
     skip = 1,
   ): this {
-    // Sent once per batch (see the script): every guard of a batch shares them.
+    this.setDedupeConfig(ttlSeconds, counter);
+    this.ops.push(['D', this.key(set), member, skip]);
+    return this;
+  }
+
+  /**
+   * XADD of a one-field entry (`field` = `value`), optionally guarded. Consecutive appends to
+   * the same stream travel as one run op (see the script): the hot path of normalization.
+   * The stream is trimmed once per run (MAXLEN ~ maxLen when maxLen > 0).
+   */
+  append(stream: string, field: string, value: string, maxLen = 0, guard?: DedupeGuard): this {
+    const key = this.key(stream);
+    const last = this.ops[this.ops.length - 1];
+    let run: Extract<Op, { 0: 'A' }>;
+    if (last && last[0] === 'A' && last[1] === key && last[2] === maxLen && last[3] === field) {
+      run = last;
+    } else {
+      run = ['A', key, maxLen, field, [], [], []];
+      this.ops.push(run);
+    }
+    run[4].push(value);
+    if (guard) {
+      this.setDedupeConfig(guard.ttlSeconds, guard.counter);
+      run[5].push(this.key(guard.set));
+      run[6].push(guard.member);
+    } else {
+      run[5].push(0);
+      run[6].push('');
+    }
+    return this;
+  }
+
+  // Sent once per batch (see the script): every guard of a batch shares them.
+  private setDedupeConfig(
+    ttlSeconds: number,
+    counter: { readonly hash: string; readonly field: string },
+  ): void {
     const config: [number, number, string] = [ttlSeconds, this.key(counter.hash), counter.field];
     if (this.dedupeConfig && this.dedupeConfig.join() !== config.join())
       throw new Error('one batch uses one de-duplication TTL and counter');
     this.dedupeConfig = config;
-    this.ops.push(['D', this.key(set), member, skip]);
-    return this;
   }
 
   get opCount(): number {

@@ -23,6 +23,12 @@
                                         only if its `order` field is absent or <= order
                                         (fixed-width text, compared as strings), then PUBLISH
     ["I", key, field, n]                HINCRBY key field n
+    ["A", key, maxlen, field, [v1, ...], [g1, ...], [m1, ...]]
+                                        append a run of one-field entries: XADD key * field vi
+                                        for each value (then one XTRIM MAXLEN ~ maxlen), each
+                                        guarded like "D" when gi (a key index) is not 0 and
+                                        mi is a member already seen; one op for a whole run is
+                                        far less to decode than an op per entry
     ["D", key, member, skip]            de-duplication guard: SADD member to the set key (which
                                         expires ARGV[6]'s ttl seconds after its first member);
                                         when the member was there already, the next `skip` ops
@@ -55,22 +61,42 @@ else
 end
 
 local ops = cjson.decode(ARGV[5])
+local xadds, latest, dups = 0, 0, 0
 local dedupe = ARGV[6] ~= '' and cjson.decode(ARGV[6]) or nil
 
 -- De-duplication guards, per set key: which members were there before this batch, with one
 -- SMISMEMBER and one SADD per key instead of a call per event.
 local guarded = {}
+local function guard(key, member)
+  local g = guarded[key]
+  if not g then
+    g = { members = {}, before = {} }
+    guarded[key] = g
+  end
+  g.members[#g.members + 1] = member
+end
 for i = 1, #ops do
   local op = ops[i]
   if op[1] == 'D' then
-    local key = KEYS[2 + op[2]]
-    local g = guarded[key]
-    if not g then
-      g = { members = {}, before = {} }
-      guarded[key] = g
+    guard(KEYS[2 + op[2]], op[3])
+  elseif op[1] == 'A' then
+    local gk, gm = op[6], op[7]
+    for j = 1, #gk do
+      if gk[j] ~= 0 then guard(KEYS[2 + gk[j]], gm[j]) end
     end
-    g.members[#g.members + 1] = op[3]
   end
+end
+-- True when the member is new (not there before the batch, nor earlier in it); a duplicate
+-- is counted.
+local function admit(key, member)
+  local g = guarded[key]
+  if g.before[member] then
+    dups = dups + 1
+    redis.call('HINCRBY', KEYS[2 + dedupe[2]], dedupe[3], 1)
+    return false
+  end
+  g.before[member] = true
+  return true
 end
 for key, g in pairs(guarded) do
   for s = 1, #g.members, chunk do
@@ -84,7 +110,6 @@ for key, g in pairs(guarded) do
   redis.call('EXPIRE', key, dedupe[1], 'NX')
 end
 
-local xadds, latest, dups = 0, 0, 0
 local skip = 0
 for i = 1, #ops do
   local op = ops[i]
@@ -116,15 +141,16 @@ for i = 1, #ops do
   elseif code == 'I' then
     redis.call('HINCRBY', KEYS[2 + op[2]], op[3], op[4])
   elseif code == 'D' then
-    -- A duplicate: there before the batch, or earlier in this batch.
-    local g = guarded[KEYS[2 + op[2]]]
-    if g.before[op[3]] then
-      skip = op[4]
-      dups = dups + 1
-      redis.call('HINCRBY', KEYS[2 + dedupe[2]], dedupe[3], 1)
-    else
-      g.before[op[3]] = true
+    if not admit(KEYS[2 + op[2]], op[3]) then skip = op[4] end
+  elseif code == 'A' then
+    local key, maxlen, field, values, gk, gm = KEYS[2 + op[2]], op[3], op[4], op[5], op[6], op[7]
+    for j = 1, #values do
+      if gk[j] == 0 or admit(KEYS[2 + gk[j]], gm[j]) then
+        redis.call('XADD', key, '*', field, values[j])
+        xadds = xadds + 1
+      end
     end
+    if maxlen > 0 then redis.call('XTRIM', key, 'MAXLEN', '~', maxlen) end
   else
     return redis.error_reply('ERR unknown op ' .. tostring(code) .. ' at ' .. i)
   end

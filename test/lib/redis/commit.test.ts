@@ -138,4 +138,36 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
   });
+
+  it('appends runs of one-field entries, each guarded, trimming once per run', async () => {
+    const { redis, keys } = fx;
+    const guard = (member: string) => ({
+      set: keys.dedupe('f', 7),
+      member,
+      ttlSeconds: 600,
+      counter: { hash: keys.pipelineStats, field: 'dups' },
+    });
+    const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, []);
+    for (const m of ['a', 'b', 'a']) c.append(keys.normalizedEvents, 'tick', m, 0, guard(m));
+    c.xadd(keys.deadLetters, ['x', '1']); // breaks the run
+    c.append(keys.normalizedEvents, 'tick', 'unguarded', 0);
+    c.append(keys.normalizedEvents, 'tick', 'b', 0, guard('b'));
+    expect(await c.exec(redis)).toMatchObject({ applied: true, xadds: 4, duplicates: 2 });
+    const values = (
+      (await redis.xrange(keys.normalizedEvents, '-', '+')) as [string, string[]][]
+    ).map(([, f]) => f);
+    expect(values).toEqual([
+      ['tick', 'a'],
+      ['tick', 'b'],
+      ['tick', 'unguarded'],
+    ]);
+    expect(await redis.hget(keys.pipelineStats, 'dups')).toBe('2');
+
+    const many = new BatchCommit(keys.rawEvents, GROUPS.normalize, []);
+    for (let i = 0; i < 3000; i++) many.append(keys.anomalies, 'tick', String(i), 1000);
+    await many.exec(redis);
+    const len = await redis.xlen(keys.anomalies);
+    expect(len).toBeGreaterThanOrEqual(1000);
+    expect(len).toBeLessThan(1200);
+  });
 });
