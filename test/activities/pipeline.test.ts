@@ -33,21 +33,19 @@ describe('processBatch', () => {
     await fx.close();
   });
 
-  it('takes over entries left pending by a consumer that no longer runs (XAUTOCLAIM)', async () => {
-    const { redis, keys } = fx;
-    const acts = createActivities(deps);
-    await acts.ensureGroups();
-    for (let i = 1; i <= 5; i++) {
+  /** Appends n simulator trades of one ticker, prices base+1..base+n, ids 1..n. */
+  async function addTrades(ticker: string, base: number, n: number): Promise<void> {
+    for (let i = 1; i <= n; i++) {
       const payload = JSON.stringify({
         T: 't',
-        S: 'AAPL',
-        p: 100 + i,
+        S: ticker,
+        p: base + i,
         s: 1,
         t: 1_700_000_000_000 + i,
         i,
       });
-      await redis.xadd(
-        keys.rawEvents,
+      await fx.redis.xadd(
+        fx.keys.rawEvents,
         '*',
         ...encodeRaw({
           feed: 'sim',
@@ -58,6 +56,13 @@ describe('processBatch', () => {
         }),
       );
     }
+  }
+
+  it('takes over entries left pending by a consumer that no longer runs (XAUTOCLAIM)', async () => {
+    const { redis, keys } = fx;
+    const acts = createActivities(deps);
+    await acts.ensureGroups();
+    await addTrades('AAPL', 100, 5);
     // Slot 9 read everything and vanished (the slot count was lowered).
     await redis.xreadgroup(
       'GROUP',
@@ -91,27 +96,7 @@ describe('processBatch', () => {
     };
     const acts = createActivities({ ...deps, config: small });
     await acts.ensureGroups();
-    for (let i = 1; i <= 40; i++) {
-      const payload = JSON.stringify({
-        T: 't',
-        S: 'MSFT',
-        p: 300 + i,
-        s: 1,
-        t: 1_700_000_000_000 + i,
-        i,
-      });
-      await redis.xadd(
-        keys.rawEvents,
-        '*',
-        ...encodeRaw({
-          feed: 'sim',
-          adapter: 'simulator',
-          recvTs: 1,
-          sourceId: String(i),
-          payload,
-        }),
-      );
-    }
+    await addTrades('MSFT', 300, 40);
     expect(await acts.processBatch({ stage: 'normalize', slot: 0 })).toMatchObject({
       count: 30,
       chunks: 3,
