@@ -80,6 +80,9 @@ export function createIngestActivities(deps: ActivityDeps) {
         maxLag: config.ingest.maxLag,
         checkMs: config.ingest.lagCheckMs,
         logger: log,
+        onLag: (value) => {
+          progress.lag = value;
+        },
         onChange: (throttled) => {
           metrics.ingestThrottled.set(labels, throttled ? 1 : 0);
           reporter.changed();

@@ -12,6 +12,8 @@ export interface LagWatchOptions {
   readonly checkMs: number;
   readonly logger: Logger;
   readonly onChange: (throttled: boolean) => void;
+  /** Called with every lag read (null when unknown). */
+  readonly onLag?: (lag: number | null) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export class LagWatch {
     this.checking = true;
     try {
       this.lag = await this.readLag();
+      this.opts.onLag?.(this.lag);
       const { maxLag } = this.opts;
       const next =
         this.lag === null ? false : this.throttled ? this.lag > maxLag / 2 : this.lag >= maxLag;
