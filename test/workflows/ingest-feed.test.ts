@@ -143,6 +143,8 @@ describe('ingestFeed workflow (simulator feed)', () => {
   test('reconnects after a server-side disconnect and after silence; keeps malformed frames', async () => {
     const { handle, status, name } = await start({ silenceMs: 700 });
     await eventually(async () => (await status()).eventsTotal > 50, 20_000, 'events');
+    // No symbols given: the provider's default (everything), shown as an empty list.
+    expect((await status()).symbols).toEqual([]);
 
     sim.disconnectAll();
     await eventually(async () => (await status()).reconnectsTotal >= 1, 20_000, 'reconnect');
