@@ -1,14 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../lib/logger';
-import { createRegistry } from '../lib/metrics';
 import { createKeys, createRedis } from '../lib/redis';
 import { PROJECT_ROOT } from '../lib/devstack/binaries';
 import { spawnManaged } from '../lib/devstack/child';
 import { freePort, waitFor, isListening } from '../lib/devstack/ports';
-import { buildWorker } from '../workers/build-worker';
 import { benchConfig } from './stages';
 import type { BenchStack } from './stack';
+import { startBenchWorker } from './worker';
 
 /**
  * Raw events per second written to raw:events by the ingestFeed workflow's activity, from
@@ -39,17 +37,8 @@ export async function benchIngest(
   );
   const url = `ws://${config.simulator.host}:${config.simulator.port}`;
   await waitFor('the simulator', () => isListening(config.simulator.host, config.simulator.port));
-  const native = await NativeConnection.connect({ address: config.temporal.address });
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection });
-  const built = await buildWorker({
-    config,
-    logger,
-    registry: createRegistry('bench'),
-    connection: native,
-    workflowBundle: bundle,
-  });
-  const running = built.worker.run();
+  const worker = await startBenchWorker(config, bundle, logger);
+  const { client } = worker;
   try {
     const handle = await client.workflow.start('ingestFeed', {
       taskQueue: config.temporal.taskQueue,
@@ -69,12 +58,8 @@ export async function benchIngest(
     await handle.terminate('bench done');
     return rate;
   } finally {
-    built.shutdown();
-    await running;
-    await built.close();
+    await worker.stop();
     await sim.stop(5000);
-    await native.close();
-    await connection.close();
     await redis.del(keys.rawEvents);
     await redis.quit();
   }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import {
   BlockingPool,
   createActivities,
@@ -11,9 +10,9 @@ import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { createKeys, createRedis, GROUPS, type Redis, type Stage } from '../lib/redis';
-import { buildWorker } from '../workers/build-worker';
 import { preloadNormalized, preloadRaw } from './events';
 import type { BenchStack } from './stack';
+import { startBenchWorker } from './worker';
 
 export type Mode = 'temporal' | 'plain';
 
@@ -98,17 +97,8 @@ export async function benchStage(
       return n / secs;
     }
 
-    const native = await NativeConnection.connect({ address: config.temporal.address });
-    const connection = await Connection.connect({ address: config.temporal.address });
-    const client = new Client({ connection });
-    const built = await buildWorker({
-      config,
-      logger,
-      registry: createRegistry('bench'),
-      connection: native,
-      workflowBundle: bundle,
-    });
-    const running = built.worker.run();
+    const worker = await startBenchWorker(config, bundle, logger);
+    const { client } = worker;
     try {
       const t0 = performance.now();
       const handle = await client.workflow.start('pipeline', {
@@ -124,11 +114,7 @@ export async function benchStage(
       await handle.terminate('bench done');
       return n / secs;
     } finally {
-      built.shutdown();
-      await running;
-      await built.close();
-      await native.close();
-      await connection.close();
+      await worker.stop();
     }
   } finally {
     await dropPrefix(redis, config.redis.keyPrefix);
