@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -68,6 +68,19 @@ function parseSubscribe(data: RawData): ReadonlySet<string> | null | undefined {
   return new Set(names.map((s) => s.toUpperCase()));
 }
 
+/**
+ * A filter given in the connection URL (`?symbols=AAPL,MSFT`): it applies from the first frame,
+ * where a subscribe message can only apply once it arrives. Null for every ticker.
+ */
+function filterFromUrl(url: string | undefined): ReadonlySet<string> | null {
+  const symbols = new URL(url ?? '/', 'ws://simulator').searchParams.get('symbols');
+  if (!symbols) return null;
+  const names = symbols.split(',').filter((s) => s !== '');
+  return names.length === 0 || names.includes('*')
+    ? null
+    : new Set(names.map((s) => s.toUpperCase()));
+}
+
 /** Builds the simulator; nothing listens until start(). */
 export function createSimulator(deps: SimulatorDeps): Simulator {
   const { config, registry } = deps;
@@ -90,8 +103,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
 
   const countClients = () => metrics.clients.set(emitter.clients.size);
 
-  const onConnection = (ws: WebSocket): void => {
-    const client: FeedClient = { ws, filter: null };
+  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
+    const client: FeedClient = { ws, filter: filterFromUrl(req.url) };
     ws.send(CONNECTED_FRAME);
     emitter.clients.add(client);
     countClients();

@@ -176,6 +176,16 @@ describe('simulator server (real sockets)', () => {
     expect(c.problems).toEqual([]);
   });
 
+  it('filters from the first frame by the symbols in the connection URL', async () => {
+    await start();
+    const c = await connect('/?symbols=NVDA,msft');
+    await until('filtered events', () => c.events.length >= 30);
+    expect(new Set(c.events.map((e) => e.ticker))).toEqual(new Set(['NVDA', 'MSFT']));
+    expect(simulatorAdapter.connectUrl!('ws://127.0.0.1:8090', { symbols: ['NVDA', 'MSFT'] })).toBe(
+      'ws://127.0.0.1:8090/?symbols=NVDA%2CMSFT',
+    );
+  });
+
   it('/pause stops frames, /resume restarts them, /rate changes the rate', async () => {
     await start();
     const c = await connect();

@@ -12,7 +12,8 @@ import { decimal, firstIssue, isRecord, reject, toTick } from './parse-helpers';
  *   status {"T":"status","msg":"connected"}
  *
  * `i` is a feed-wide sequence number, strictly increasing across all connections of one
- * simulator process. A client may send {"action":"subscribe","symbols":["AAPL"]} to filter.
+ * simulator process. A client filters by connecting with `?symbols=AAPL,MSFT` (from the first
+ * frame) or by sending {"action":"subscribe","symbols":["AAPL"]} (from its ack on).
  */
 export interface SimTrade {
   T: 't';
@@ -137,6 +138,19 @@ export const simulatorAdapter: FeedAdapter = {
     const r = baseSchema.safeParse(m);
     if (!r.success) return reject(firstIssue(r.error));
     return reject(`unknown message type ${JSON.stringify(m.T)}`);
+  },
+
+  // Symbols in the URL filter from the first frame; the subscribe message alone would let the
+  // frames sent before it arrives through unfiltered.
+  connectUrl(url, { symbols }) {
+    if (!symbols || symbols.length === 0) return url;
+    try {
+      const u = new URL(url);
+      u.searchParams.set('symbols', symbols.join(','));
+      return u.toString();
+    } catch {
+      return url;
+    }
   },
 
   openingMessages({ symbols }) {
