@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupLag } from '../../activities/stream-reader';
 import { loadConfig, type Config, type Env } from '../../lib/config';
 import { PROJECT_ROOT } from '../../lib/devstack/binaries';
-import { spawnManaged, type ManagedProcess } from '../../lib/devstack/child';
+import type { ManagedProcess } from '../../lib/devstack/child';
 import {
   decodeAnomaly,
   decodeDeadLetter,
@@ -25,6 +24,7 @@ import {
   type TemporalFixture,
 } from '../support/stack';
 import { eventually, startTestWorker } from '../support/temporal';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 type Entry = [string, string[]];
 
@@ -380,16 +380,7 @@ describe('worker killed mid-batch under load', () => {
 
   function spawnWorker(n: number): ManagedProcess {
     const queue = killed.config.temporal.taskQueue;
-    const w = spawnManaged(
-      `pipeline-worker-${n}`,
-      process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'workers/main.ts')],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, ...killed.env },
-        logFile: join(tmpdir(), `fin-line-kill-pipeline-${queue}-${n}.log`),
-      },
-    );
+    const w = spawnWorkerProcess(`kill-pipeline-${queue}-${n}`, killed.env);
     workers.push(w);
     return w;
   }

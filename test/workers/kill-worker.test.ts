@@ -1,8 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { PROJECT_ROOT } from '../../lib/devstack/binaries';
-import { spawnManaged, type ManagedProcess } from '../../lib/devstack/child';
+import type { ManagedProcess } from '../../lib/devstack/child';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { decodeRaw } from '../../lib/redis';
@@ -22,6 +19,7 @@ import {
   type TemporalFixture,
 } from '../support/stack';
 import { eventually } from '../support/temporal';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 /**
  * A worker process SIGKILLed in the middle of a feed: the feed's activity times out on its
@@ -47,16 +45,7 @@ describe('worker killed mid-feed', () => {
   const workers: ManagedProcess[] = [];
 
   function spawnWorker(n: number): ManagedProcess {
-    const w = spawnManaged(
-      `worker-${n}`,
-      process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'workers/main.ts')],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, ...env },
-        logFile: join(tmpdir(), `fin-line-kill-worker-${config.temporal.taskQueue}-${n}.log`),
-      },
-    );
+    const w = spawnWorkerProcess(`kill-worker-${config.temporal.taskQueue}-${n}`, env);
     workers.push(w);
     return w;
   }
