@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BatchCommit,
-  decodeFailedBatch,
+  findFailedBatch,
   encodeFailedBatch,
   GROUPS,
   STAGES,
@@ -206,7 +206,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     async replayFailedBatch(input: {
       batchId: string;
     }): Promise<BatchResult & { batchId: string }> {
-      const batch = await findFailedBatch(deps, input.batchId);
+      const batch = await findFailedBatch(redis, keys, input.batchId);
       if (!batch) {
         throw ApplicationFailure.nonRetryable(`no failed batch ${input.batchId}`, 'UnknownBatch');
       }
@@ -248,24 +248,3 @@ export function createPipelineActivities(deps: ActivityDeps) {
   };
 }
 
-async function findFailedBatch(
-  deps: ActivityDeps,
-  batchId: string,
-): Promise<FailedBatch | undefined> {
-  let start = '-';
-  for (;;) {
-    const page = (await deps.redis.xrange(
-      deps.keys.failedBatches,
-      start,
-      '+',
-      'COUNT',
-      500,
-    )) as StreamEntry[];
-    for (const [, fields] of page) {
-      const b = decodeFailedBatch(fields);
-      if (b.batchId === batchId) return b;
-    }
-    if (page.length < 500) return undefined;
-    start = `(${page[page.length - 1]![0]}`;
-  }
-}

@@ -15,6 +15,7 @@ import {
   encodeAnomaly,
   encodeDeadLetter,
   encodeLatestQuote,
+  encodeQuoteMessage,
   TICK_FIELD,
   tickJson,
   GROUPS,
@@ -127,16 +128,7 @@ export const cachepubStage: StageProcessor = {
       if (!cur || order >= cur.order) latest.set(tick.ticker, { tick, order });
     }
     for (const { tick: t, order } of latest.values()) {
-      const message = JSON.stringify({
-        ticker: t.ticker,
-        kind: t.kind,
-        price: t.price,
-        bid: t.bid,
-        ask: t.ask,
-        size: t.size,
-        ts: t.ts,
-        sector: t.sector,
-      });
+      const message = encodeQuoteMessage(t, ctx.now);
       commit.latest(
         ctx.keys.latestQuote(t.ticker),
         order,

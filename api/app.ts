@@ -1,16 +1,42 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createKeys, type Redis } from '../lib/redis';
-import type { ApiContext } from './context';
+import type { ApiContext, ApiServices, AuditRecord, Caller, Role } from './context';
+import { ERROR_CODES, userError } from './errors';
 import { useGraphQLMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
+import { useQueryLimits } from './plugins/query-limits';
 import { createRequestLogging } from './plugins/request-logging';
 import { createApiSchema } from './schema';
+import { AnomalyTail } from './services/anomaly-tail';
+import { QuoteHub } from './services/quote-hub';
+import { SubscriptionRegistry } from './services/subscription-registry';
+import { createWorkflowOps } from './services/workflow-ops';
+import { attachWebSocketTransport, type WsInitialContext } from './transports/ws';
 import { yogaLogger } from './yoga-logger';
+
+/** Credentials as a transport found them: HTTP headers, or graphql-ws connection params. */
+export interface Credentials {
+  readonly headers: { get(name: string): string | null };
+  readonly connectionParams?: Readonly<Record<string, unknown>> | undefined;
+  /** The peer's address, for identifying anonymous clients. */
+  readonly remoteAddress?: string | undefined;
+}
+
+/** Establishes who is calling; rejects with an UNAUTHENTICATED GraphQLError. */
+export type Authenticate = (credentials: Credentials) => Promise<Caller>;
+
+/** Writes one audit record with who and when; the app never lets it throw. */
+export type AuditWriter = (
+  caller: Caller,
+  record: AuditRecord & { readonly requestId: string },
+) => Promise<void>;
 
 /** What {@link createApp} needs; the caller owns all of it and closes it. */
 export interface AppDeps {
@@ -19,13 +45,19 @@ export interface AppDeps {
   readonly redis: Redis;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** Client for workflow state and operator mutations (a lazy connection is fine). */
+  readonly temporal: Client;
+  readonly authenticate: Authenticate;
+  readonly audit: AuditWriter;
+  /** Extra yoga plugins (rate limiting), run after request logging and before the rest. */
+  readonly plugins?: readonly import('graphql-yoga').Plugin[];
   /**
    * How long `stop()` waits for in-flight requests before cutting their connections.
    * @defaultValue 10000
    */
   readonly shutdownGraceMs?: number;
   /**
-   * How long `/readyz` waits for Redis PING before answering 503.
+   * How long `/readyz` waits for Redis PING and Temporal before answering 503.
    * @defaultValue 1000
    */
   readonly readinessTimeoutMs?: number;
@@ -36,27 +68,98 @@ export interface App {
   /** Yoga's fetch handler; `yoga.fetch(url, init)` serves requests without a socket. */
   readonly yoga: YogaServerInstance<Record<string, never>, ApiContext>;
   readonly server: Server;
-  /** Listens on `config.api.host:port` (port 0 picks a free one). */
+  readonly services: ApiServices;
+  /** Subscribes to quote updates, then listens on `config.api.host:port` (port 0 picks a free one). */
   start(): Promise<{ port: number; url: string }>;
-  /** Stops accepting connections and waits for in-flight requests (up to the grace period). */
+  /** Stops accepting connections, ends subscriptions and waits for in-flight requests (up to the grace period). */
   stop(): Promise<void>;
 }
 
+const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Yoga's initial context: the HTTP request, or what the WebSocket transport passes. */
+type InitialContext = { request?: Request; req?: IncomingMessage } & Partial<WsInitialContext>;
+
 /**
- * Builds the GraphQL service: `/graphql` (GraphiQL in development only), `/healthz`,
- * `/readyz` and `/metrics`, on one Node HTTP server.
+ * Builds the GraphQL service: `/graphql` over HTTP, server-sent events and graphql-ws
+ * (GraphiQL in development only), `/healthz`, `/readyz` and `/metrics`, on one Node server.
  */
 export function createApp(deps: AppDeps): App {
   const { config, redis, registry, logger } = deps;
   const keys = createKeys(config.redis.keyPrefix);
   const requests = createRequestLogging(logger.child({ module: 'http' }));
   const isDev = config.env === 'development';
+  const services: ApiServices = {
+    redis,
+    keys,
+    config,
+    quotes: new QuoteHub({
+      redis,
+      redisUrl: config.redis.url,
+      keys,
+      logger: logger.child({ module: 'quotes' }),
+      ttlMs: config.graphql.quoteCacheMs,
+    }),
+    anomalyTail: new AnomalyTail({
+      redis,
+      redisUrl: config.redis.url,
+      keys,
+      logger: logger.child({ module: 'anomaly-tail' }),
+    }),
+    workflows: createWorkflowOps(deps.temporal, config),
+    subscriptions: new SubscriptionRegistry(registry, config.graphql.maxSubscriptions),
+  };
+  const readinessMs = deps.readinessTimeoutMs ?? 1000;
 
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema: createApiSchema(),
-    context: ({ request }): ApiContext => ({ redis, keys, logger: requests.loggerFor(request) }),
+    context: async (initial): Promise<ApiContext> => {
+      const init = initial as InitialContext;
+      let caller: Caller;
+      let log: Logger;
+      let requestId: string;
+      let transport: ApiContext['transport'];
+      if (init.transport === 'ws' && init.wsCaller) {
+        caller = init.wsCaller;
+        requestId = randomUUID();
+        log = logger.child({ module: 'ws', reqId: requestId });
+        transport = 'ws';
+      } else {
+        const request = init.request!;
+        log = requests.loggerFor(request);
+        requestId = requests.idFor(request);
+        caller = await deps.authenticate({
+          headers: request.headers,
+          remoteAddress: init.req?.socket.remoteAddress,
+        });
+        transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
+      }
+      return {
+        ...services,
+        logger: log.child({ sub: caller.subject, role: caller.role }),
+        requestId,
+        caller,
+        transport,
+        authorize(role, action) {
+          if (ROLE_RANK[caller.role] < ROLE_RANK[role]) {
+            throw userError(
+              ERROR_CODES.FORBIDDEN,
+              `${action} needs the ${role} role; ${caller.subject} has ${caller.role}`,
+              { requiredRole: role, role: caller.role },
+            );
+          }
+        },
+        async audit(record) {
+          try {
+            await deps.audit(caller, { ...record, requestId });
+          } catch (err) {
+            log.error({ err, action: record.action }, 'audit write failed');
+          }
+        },
+      };
+    },
     graphqlEndpoint: '/graphql',
-    graphiql: isDev,
+    graphiql: isDev ? { subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     // Always on: only GraphQLErrors (user errors) reach clients; dev adds the original error.
     maskedErrors: { isDev },
@@ -65,19 +168,41 @@ export function createApp(deps: AppDeps): App {
       requests.plugin,
       useOpsEndpoints({
         registry,
-        ready: () => redisReady(redis, deps.readinessTimeoutMs ?? 1000),
+        ready: async () => {
+          const [r, t] = await Promise.all([
+            redisReady(redis, readinessMs),
+            services.workflows.ping(readinessMs),
+          ]);
+          return { ok: r && t, checks: { redis: r, temporal: t } };
+        },
       }),
+      ...(deps.plugins ?? []),
       useGraphQLMetrics({ registry }),
+      ...useQueryLimits(config.graphql),
     ],
   });
   const server = createServer(yoga);
+  const ws = attachWebSocketTransport({
+    server,
+    yoga,
+    logger,
+    authenticate: (connectionParams, request) =>
+      deps.authenticate({
+        headers: { get: (name) => headerValue(request, name) },
+        connectionParams,
+        remoteAddress: request.socket.remoteAddress,
+      }),
+  });
   const graceMs = deps.shutdownGraceMs ?? 10_000;
+  let stopped = false;
 
   return {
     yoga,
     server,
+    services,
     async start() {
       if (server.listening) throw new Error('api already started');
+      await services.quotes.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.api.port, config.api.host, () => {
@@ -90,6 +215,13 @@ export function createApp(deps: AppDeps): App {
       return { port, url: `http://${host}:${port}${yoga.graphqlEndpoint}` };
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Subscriptions never end by themselves: end them so their responses finish.
+      services.subscriptions.endAll();
+      await services.anomalyTail.stop();
+      await services.quotes.stop();
+      await ws.close();
       if (!server.listening) return;
       const closed = new Promise<void>((resolve, reject) =>
         server.close((err) => (err ? reject(err) : resolve())),
@@ -106,6 +238,11 @@ export function createApp(deps: AppDeps): App {
       await yoga.dispose();
     },
   };
+}
+
+function headerValue(request: IncomingMessage, name: string): string | null {
+  const v = request.headers[name.toLowerCase()];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
 /**

@@ -1,20 +1,64 @@
+import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Keys, Redis } from '../lib/redis';
+import type { AnomalyTail } from './services/anomaly-tail';
+import type { QuoteHub } from './services/quote-hub';
+import type { SubscriptionRegistry, Transport } from './services/subscription-registry';
+import type { WorkflowOps } from './services/workflow-ops';
 
-/**
- * What every resolver receives. Built once per request; the logger is that request's child
- * logger, so resolver log lines carry the request id.
- */
-export interface ApiContext {
+/** The three roles, weakest first: each can do what the ones before it can. */
+export type Role = 'viewer' | 'operator' | 'admin';
+
+/** Who is asking, as authentication established it. */
+export interface Caller {
+  readonly subject: string;
+  readonly role: Role;
+  readonly via: 'jwt' | 'api-key' | 'dev';
+  readonly keyId?: string;
+}
+
+/** One mutation's audit record, minus who and when (the context adds those). */
+export interface AuditRecord {
+  readonly action: string;
+  readonly args: Record<string, unknown>;
+  readonly result: 'ok' | 'error';
+  readonly workflowId?: string;
+  readonly runId?: string;
+  readonly errorCode?: string;
+  readonly error?: string;
+}
+
+/** Process-wide services, built once by createApp. */
+export interface ApiServices {
   /** Shared connection owned by the process, not by the request. */
   readonly redis: Redis;
   readonly keys: Keys;
-  readonly logger: Logger;
+  readonly config: Config;
+  readonly quotes: QuoteHub;
+  readonly anomalyTail: AnomalyTail;
+  readonly workflows: WorkflowOps;
+  readonly subscriptions: SubscriptionRegistry;
 }
 
 /**
- * A field resolver with its parent, arguments and result typed; the schema has no codegen
- * yet, so these signatures are the contract between schema.graphql and the resolver files.
+ * What every resolver receives. Built once per request (per operation over WebSocket); the
+ * logger is that request's child logger, so resolver log lines carry the request id.
+ */
+export interface ApiContext extends ApiServices {
+  readonly logger: Logger;
+  readonly requestId: string;
+  readonly caller: Caller;
+  /** How the operation arrived: a plain HTTP request, server-sent events or graphql-ws. */
+  readonly transport: Transport;
+  /** Throws FORBIDDEN unless the caller has at least `role`. */
+  authorize(role: Role, action: string): void;
+  /** Appends to the audit stream; never throws (a failed audit write is logged). */
+  audit(record: AuditRecord): Promise<void>;
+}
+
+/**
+ * A field resolver with its parent, arguments and result typed; the schema has no codegen,
+ * so these signatures are the contract between the .graphql files and the resolver files.
  */
 export type Resolver<TParent, TArgs, TResult> = (
   parent: TParent,

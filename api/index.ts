@@ -1,4 +1,11 @@
-export { createApp, type App, type AppDeps } from './app';
-export type { ApiContext, Resolver } from './context';
-export { createApiSchema, SCHEMA_FILE } from './schema';
-export { BAD_USER_INPUT } from './validation';
+export {
+  createApp,
+  type App,
+  type AppDeps,
+  type Authenticate,
+  type AuditWriter,
+  type Credentials,
+} from './app';
+export type { ApiContext, Caller, Role } from './context';
+export { ERROR_CODES, type ErrorCode } from './errors';
+export { createApiSchema } from './schema';

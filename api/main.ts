@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
@@ -13,7 +14,21 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redis.url);
   // Without a listener ioredis prints every reconnect failure to stderr; /readyz reports it.
   redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
-  const app = createApp({ config, redis, logger: log, registry: createRegistry('api') });
+  // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    config,
+    redis,
+    logger: log,
+    registry: createRegistry('api'),
+    temporal,
+    authenticate: () => Promise.resolve({ subject: 'dev', role: 'admin', via: 'dev' }),
+    audit: (caller, record) => {
+      log.info({ audit: { ...record, sub: caller.subject } }, 'audit');
+      return Promise.resolve();
+    },
+  });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -23,6 +38,7 @@ async function main(): Promise<void> {
     app
       .stop()
       .then(() => redis.quit())
+      .then(() => connection.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {

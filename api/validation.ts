@@ -1,18 +1,4 @@
-import { createGraphQLError } from 'graphql-yoga';
-import type { GraphQLError } from 'graphql';
-
-/** Error code for arguments that are well-typed but out of range, as Apollo clients expect. */
-export const BAD_USER_INPUT = 'BAD_USER_INPUT';
-
-/**
- * A client error that survives error masking: GraphQLErrors created here reach the client
- * with their message and `extensions.code`, while anything else is masked.
- */
-export function badUserInput(argumentName: string, message: string): GraphQLError {
-  return createGraphQLError(`Invalid argument "${argumentName}": ${message}`, {
-    extensions: { code: BAD_USER_INPUT, argumentName },
-  });
-}
+import { ERROR_CODES, badUserInput, userError } from './errors';
 
 const TICKER = /^[A-Za-z0-9.:/_-]{1,32}$/;
 
@@ -24,23 +10,48 @@ export function parseTicker(value: string, argumentName = 'ticker'): string {
   return value.toUpperCase();
 }
 
-/** Bounds of a list `limit` argument; the upper bound caps one Redis reply. */
-export interface LimitBounds {
-  readonly min: number;
-  readonly max: number;
-  /** Used when the client passes an explicit null. */
-  readonly fallback: number;
+/**
+ * Validates a page size: 1..max; absent or null is the list's default, capped at the max (the
+ * schema declares no default so that a smaller configured maximum still works).
+ */
+export function parseFirst(
+  value: number | null | undefined,
+  max: number,
+  fallback: number,
+  argumentName = 'first',
+): number {
+  const first = value ?? Math.min(fallback, max);
+  if (!Number.isInteger(first) || first < 1) {
+    throw badUserInput(argumentName, `must be a positive integer`);
+  }
+  if (first > max) {
+    throw userError(
+      ERROR_CODES.PAGE_SIZE_EXCEEDED,
+      `Invalid argument "${argumentName}": at most ${max} items per page (asked for ${first})`,
+      { argumentName, max },
+    );
+  }
+  return first;
 }
 
-/** Validates a list `limit` argument. */
-export function parseLimit(
-  value: number | null | undefined,
-  bounds: LimitBounds,
-  argumentName = 'limit',
-): number {
-  const limit = value ?? bounds.fallback;
-  if (!Number.isInteger(limit) || limit < bounds.min || limit > bounds.max) {
-    throw badUserInput(argumentName, `must be an integer from ${bounds.min} to ${bounds.max}`);
+/** A time range whose bounds are ms since epoch; either may be open. */
+export interface TimeRange {
+  readonly from: number | undefined;
+  readonly to: number | undefined;
+}
+
+/** Checks that a range is not inverted (the scalars already parsed the bounds). */
+export function checkRange(
+  from: number | null | undefined,
+  to: number | null | undefined,
+  names: readonly [string, string],
+): TimeRange {
+  if (from != null && to != null && from > to) {
+    throw userError(
+      ERROR_CODES.BAD_RANGE,
+      `"${names[0]}" (${new Date(from).toISOString()}) is after "${names[1]}" (${new Date(to).toISOString()})`,
+      { arguments: names },
+    );
   }
-  return limit;
+  return { from: from ?? undefined, to: to ?? undefined };
 }

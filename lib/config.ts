@@ -49,6 +49,17 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('fin-line'),
   TEMPORAL_UI_PORT: port(8233),
 
+  /** GraphQL limits and the quote cache (the API_* keys of the HTTP listener follow). */
+  GRAPHQL_MAX_PAGE_SIZE: int(500, 1, 10_000),
+  GRAPHQL_MAX_DEPTH: int(8, 2, 100),
+  GRAPHQL_MAX_COST: int(20_000, 1),
+  GRAPHQL_MAX_ALIASES: int(15, 0, 1000),
+  GRAPHQL_MAX_TOKENS: int(2000, 50),
+  GRAPHQL_SCAN_LIMIT: int(20_000, 10),
+  GRAPHQL_QUOTE_CACHE_MS: int(2000, 0, 60_000),
+  GRAPHQL_HISTORY_LATENESS_MS: int(300_000, 0),
+  GRAPHQL_MAX_SUBSCRIPTIONS: int(1000, 0),
+
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port(4000),
 
@@ -76,6 +87,10 @@ const envSchema = z.object({
   INGEST_STATUS_MS: int(10_000, 100),
   FEED_CREDENTIALS: credentials,
 
+  PIPELINE_WORKFLOW_ID: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/)
+    .default('pipeline'),
   PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
   PIPELINE_NORMALIZE_SLOTS: int(4, 1, 64),
   PIPELINE_BLOCK_MS: int(2000, 0, 30_000),
@@ -145,6 +160,24 @@ export interface Config {
     readonly uiPort: number;
   };
   readonly api: { readonly host: string; readonly port: number };
+  /** What one GraphQL request may ask for, and the latest-quote cache. */
+  readonly graphql: {
+    /** Largest `first` of any list. */
+    readonly maxPageSize: number;
+    readonly maxDepth: number;
+    /** Estimated items a query may touch: each field 1, times the `first` of the lists above it. */
+    readonly maxCost: number;
+    readonly maxAliases: number;
+    readonly maxTokens: number;
+    /** Stream entries one filtered page may examine before it returns what it found with a cursor. */
+    readonly scanLimit: number;
+    /** How long a cached latest quote is served without a pub/sub message confirming it; 0 = off. */
+    readonly quoteCacheMs: number;
+    /** `history` scans stream ids (processing time) this far past `to` for late events. */
+    readonly historyLatenessMs: number;
+    /** Live subscriptions one API process serves at once; 0 = unlimited. */
+    readonly maxSubscriptions: number;
+  };
   readonly worker: {
     readonly metricsHost: string;
     readonly metricsPort: number;
@@ -178,6 +211,8 @@ export interface Config {
     >;
   };
   readonly pipeline: {
+    /** Id of the pipeline workflow (one per deployment). */
+    readonly workflowId: string;
     readonly batchSize: number;
     readonly normalizeSlots: number;
     readonly blockMs: number;
@@ -277,6 +312,17 @@ export function loadConfig(env: Env = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
     },
     api: { host: e.API_HOST, port: e.API_PORT },
+    graphql: {
+      maxPageSize: e.GRAPHQL_MAX_PAGE_SIZE,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      scanLimit: e.GRAPHQL_SCAN_LIMIT,
+      quoteCacheMs: e.GRAPHQL_QUOTE_CACHE_MS,
+      historyLatenessMs: e.GRAPHQL_HISTORY_LATENESS_MS,
+      maxSubscriptions: e.GRAPHQL_MAX_SUBSCRIPTIONS,
+    },
     worker: {
       metricsHost: e.METRICS_HOST,
       metricsPort: e.WORKER_METRICS_PORT,
@@ -305,6 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
       credentials: e.FEED_CREDENTIALS,
     },
     pipeline: {
+      workflowId: e.PIPELINE_WORKFLOW_ID,
       batchSize: e.PIPELINE_BATCH_SIZE,
       normalizeSlots: e.PIPELINE_NORMALIZE_SLOTS,
       blockMs: e.PIPELINE_BLOCK_MS,

@@ -4,8 +4,8 @@ import type { Registry } from 'prom-client';
 /** Options of {@link useOpsEndpoints}. */
 export interface OpsEndpointsOptions {
   readonly registry: Registry;
-  /** Resolves true when the dependencies answer; must not reject or hang. */
-  readonly ready: () => Promise<boolean>;
+  /** Whether the dependencies answer, each named; must not reject or hang. */
+  readonly ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
 }
 
 /**
@@ -30,8 +30,8 @@ export function useOpsEndpoints(opts: OpsEndpointsOptions): Plugin {
           respond(200, 'ok');
           return;
         case '/readyz': {
-          const ok = await opts.ready();
-          respond(ok ? 200 : 503, ok ? 'ready' : 'not ready');
+          const { ok, checks } = await opts.ready();
+          respond(ok ? 200 : 503, JSON.stringify({ ready: ok, ...checks }), 'application/json');
           return;
         }
         case '/metrics':

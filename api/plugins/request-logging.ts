@@ -10,6 +10,8 @@ export interface RequestLogging {
   readonly plugin: Plugin;
   /** The child logger of a request seen by the plugin; a fresh child for any other. */
   loggerFor(request: Request): Logger;
+  /** The id the request's logger carries (a fresh one for a request the plugin did not see). */
+  idFor(request: Request): string;
 }
 
 /**
@@ -17,18 +19,18 @@ export interface RequestLogging {
  * sane, else a UUID) and logs one debug line per request with its status and duration.
  */
 export function createRequestLogging(root: Logger): RequestLogging {
-  const requests = new WeakMap<Request, { log: Logger; start: number; path: string }>();
-  const childFor = (request: Request): Logger => {
+  const requests = new WeakMap<Request, { log: Logger; id: string; start: number; path: string }>();
+  const idOf = (request: Request): string => {
     const incoming = request.headers.get('x-request-id');
-    return root.child({
-      reqId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
-    });
+    return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   };
   return {
     plugin: {
       onRequest({ request, url }) {
+        const id = idOf(request);
         requests.set(request, {
-          log: childFor(request),
+          id,
+          log: root.child({ reqId: id }),
           start: performance.now(),
           path: url.pathname,
         });
@@ -49,7 +51,10 @@ export function createRequestLogging(root: Logger): RequestLogging {
       },
     },
     loggerFor(request) {
-      return requests.get(request)?.log ?? childFor(request);
+      return requests.get(request)?.log ?? root.child({ reqId: idOf(request) });
+    },
+    idFor(request) {
+      return requests.get(request)?.id ?? idOf(request);
     },
   };
 }

@@ -1,19 +1,54 @@
+import type { AnomalyType, Severity } from '../../lib/domain/types';
 import { decodeAnomaly, type StoredAnomaly } from '../../lib/redis';
 import type { Resolver } from '../context';
-import { parseLimit } from '../validation';
-import { decimalToFloat, isoTime } from './fields';
+import { connection, decodeCursor, type Connection } from '../pagination';
+import { scanStream } from '../stream-scan';
+import { checkRange, parseFirst, parseTicker } from '../validation';
+import { decimalToFloat } from './fields';
 
-/** Bounds of `anomalies(limit)`; keep in step with the schema description. */
-export const ANOMALY_LIMIT = { min: 1, max: 500, fallback: 20 } as const;
+/**
+ * A detector records an anomaly after the tick's event time, so entries added (stream id)
+ * well before `since` cannot match; this allows for provider clocks running ahead of ours.
+ */
+const CLOCK_SKEW_MS = 60_000;
 
-const anomalies: Resolver<unknown, { limit?: number | null }, StoredAnomaly[]> = async (
-  _parent,
+type AnomaliesArgs = {
+  ticker?: string | null;
+  type?: AnomalyType | null;
+  severity?: Severity | null;
+  since?: number | null;
+  until?: number | null;
+  first?: number | null;
+  after?: string | null;
+};
+
+const anomalies: Resolver<unknown, AnomaliesArgs, Connection<StoredAnomaly>> = async (
+  _p,
   args,
-  { redis, keys },
+  ctx,
 ) => {
-  const limit = parseLimit(args.limit, ANOMALY_LIMIT);
-  const entries = await redis.xrevrange(keys.anomalies, '+', '-', 'COUNT', limit);
-  return entries.map(([id, fields]) => decodeAnomaly(id, fields));
+  const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 20);
+  const after = args.after == null ? undefined : decodeCursor('anomaly', args.after);
+  const { from, to } = checkRange(args.since, args.until, ['since', 'until']);
+  const ticker = args.ticker == null ? undefined : parseTicker(args.ticker);
+  const r = await scanStream(ctx.redis, {
+    key: ctx.keys.anomalies,
+    direction: 'backward',
+    after,
+    bound: from === undefined ? '-' : String(Math.max(0, from - CLOCK_SKEW_MS)),
+    want: first,
+    budget: ctx.config.graphql.scanLimit,
+    pick(id, fields) {
+      const a = decodeAnomaly(id, fields);
+      if (ticker !== undefined && a.ticker !== ticker) return undefined;
+      if (args.type != null && a.type !== args.type) return undefined;
+      if (args.severity != null && a.severity !== args.severity) return undefined;
+      if (from !== undefined && a.ts < from) return undefined;
+      if (to !== undefined && a.ts > to) return undefined;
+      return a;
+    },
+  });
+  return connection('anomaly', r.items, (a) => a.id, r.hasMore, r.stoppedAt);
 };
 
 /** Query fields and the `Anomaly` type, whose parent is the decoded stream entry. */
@@ -22,6 +57,6 @@ export const anomalyResolvers = {
   Anomaly: {
     price: (a: StoredAnomaly): number => decimalToFloat(a.price),
     priceText: (a: StoredAnomaly): string => a.price,
-    time: (a: StoredAnomaly): string => isoTime(a.ts),
+    time: (a: StoredAnomaly): number => a.ts,
   },
 };

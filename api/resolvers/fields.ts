@@ -1,6 +1,6 @@
 /**
  * Conversions shared by the object-type resolvers. Stored values stay exact decimal strings
- * and ms timestamps; these shape them for the schema's Float and ISO-8601 fields.
+ * and ms timestamps; these shape them for the schema's Float fields.
  */
 
 /** A decimal string as a GraphQL Float (may round; the schema offers the text beside it). */
@@ -13,7 +13,7 @@ export function optionalDecimalToFloat(text: string | undefined): number | null 
   return text === undefined ? null : Number(text);
 }
 
-/** Milliseconds since epoch as ISO-8601 UTC. */
-export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+/** The ms part of a stream id (`<ms>-<seq>`): when the entry was added. */
+export function streamIdTime(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
 }

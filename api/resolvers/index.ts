@@ -1,12 +1,31 @@
 import { anomalyResolvers } from './anomalies';
+import { historyResolvers } from './history';
+import { mutationResolvers } from './mutations';
+import { operationResolvers } from './operations';
 import { quoteResolvers } from './quotes';
+import { DateTime } from './scalars';
+import { subscriptionResolvers } from './subscriptions';
 
 /**
- * Every resolver, by type. Each area owns one file; the Query (and later Mutation and
- * Subscription) fields are merged here so no area edits another's file.
+ * Every resolver, by type. Each area owns one file; the root fields are merged here so no
+ * area edits another's file.
  */
 export const resolvers = {
-  Query: { ...quoteResolvers.Query, ...anomalyResolvers.Query },
+  DateTime,
+  Query: {
+    ping: () => true,
+    ...quoteResolvers.Query,
+    ...anomalyResolvers.Query,
+    ...historyResolvers.Query,
+    ...operationResolvers.Query,
+  },
+  Mutation: mutationResolvers.Mutation,
+  Subscription: subscriptionResolvers.Subscription,
   Quote: quoteResolvers.Quote,
   Anomaly: anomalyResolvers.Anomaly,
+  Tick: historyResolvers.Tick,
+  Feed: operationResolvers.Feed,
+  Pipeline: operationResolvers.Pipeline,
+  FailedBatch: operationResolvers.FailedBatch,
+  DeadLetter: operationResolvers.DeadLetter,
 };

@@ -1,50 +1,90 @@
-import { decodeLatestQuote, type LatestQuote } from '../../lib/redis';
+import type { LatestQuote } from '../../lib/redis';
 import type { Resolver } from '../context';
-import { parseTicker } from '../validation';
-import { decimalToFloat, isoTime, optionalDecimalToFloat } from './fields';
+import { ERROR_CODES, userError } from '../errors';
+import { connection, decodeCursor, type Connection } from '../pagination';
+import { parseFirst, parseTicker } from '../validation';
+import { decimalToFloat, optionalDecimalToFloat } from './fields';
 
-const quote: Resolver<unknown, { ticker: string }, LatestQuote | null> = async (
-  _parent,
-  args,
-  { redis, keys },
-) => {
+/** Code-point order, not localeCompare: results must not depend on the server's locale. */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const quote: Resolver<unknown, { ticker: string }, LatestQuote> = async (_p, args, ctx) => {
   const ticker = parseTicker(args.ticker);
-  return decodeLatestQuote(await redis.hgetall(keys.latestQuote(ticker))) ?? null;
+  const q = await ctx.quotes.get(ticker);
+  if (!q)
+    throw userError(ERROR_CODES.UNKNOWN_TICKER, `No quote for ticker "${ticker}"`, { ticker });
+  return q;
 };
 
-const quotes: Resolver<unknown, Record<string, never>, LatestQuote[]> = async (
-  _parent,
-  _args,
-  { redis, keys, logger },
-) => {
-  const tickers = await redis.smembers(keys.quoteTickers);
-  if (tickers.length === 0) return [];
-  // Code-point order, not localeCompare: the result must not depend on the server's locale.
-  tickers.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const pipeline = redis.pipeline();
-  for (const ticker of tickers) pipeline.hgetall(keys.latestQuote(ticker));
-  const replies = (await pipeline.exec()) ?? [];
+/** Every quoted ticker's latest quote, sorted by ticker (members without a hash left out). */
+async function allQuotes(
+  ctx: Parameters<typeof quote>[2],
+  only?: readonly string[],
+): Promise<LatestQuote[]> {
+  let tickers = await ctx.redis.smembers(ctx.keys.quoteTickers);
+  if (only) {
+    const wanted = new Set(only);
+    tickers = tickers.filter((t) => wanted.has(t));
+  }
+  tickers.sort(byText);
+  const quotes = await ctx.quotes.getMany(tickers);
   const out: LatestQuote[] = [];
-  for (const [i, [err, hash]] of replies.entries()) {
-    if (err) throw err;
-    const decoded = decodeLatestQuote(hash as Record<string, string>);
+  quotes.forEach((q, i) => {
     // The set and the hashes are not written atomically with every cleanup; a member with no
     // hash is skipped rather than failing the whole list.
-    if (decoded) out.push(decoded);
-    else logger.debug({ ticker: tickers[i] }, 'ticker in quote set has no latest-quote hash');
-  }
+    if (q) out.push(q);
+    else ctx.logger.debug({ ticker: tickers[i] }, 'ticker in quote set has no latest-quote hash');
+  });
   return out;
+}
+
+type QuotesArgs = {
+  tickers?: string[] | null;
+  sector?: string | null;
+  first?: number | null;
+  after?: string | null;
 };
 
-/** Query fields and the `Quote` type, whose parent is the decoded latest-quote hash. */
+const quotes: Resolver<
+  unknown,
+  QuotesArgs,
+  Connection<LatestQuote> & { totalCount: number }
+> = async (_p, args, ctx) => {
+  const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 100);
+  const after = args.after == null ? undefined : decodeCursor('ticker', args.after);
+  const only = args.tickers?.map((t, i) => parseTicker(t, `tickers[${i}]`));
+  let all = await allQuotes(ctx, only);
+  if (args.sector != null) all = all.filter((q) => q.sector === args.sector);
+  const start = after === undefined ? 0 : all.findIndex((q) => q.ticker > after);
+  const rest = start < 0 ? [] : all.slice(start);
+  const page = rest.slice(0, first);
+  return {
+    ...connection('ticker', page, (q) => q.ticker, rest.length > first),
+    totalCount: all.length,
+  };
+};
+
+const sectors: Resolver<
+  unknown,
+  Record<string, never>,
+  { sector: string; count: number }[]
+> = async (_p, _args, ctx) => {
+  const counts = new Map<string, number>();
+  for (const q of await allQuotes(ctx)) counts.set(q.sector, (counts.get(q.sector) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort(([a], [b]) => byText(a, b))
+    .map(([sector, count]) => ({ sector, count }));
+};
+
+/** Query fields and the `Quote` type, whose parent is the decoded latest quote. */
 export const quoteResolvers = {
-  Query: { quote, quotes },
+  Query: { quote, quotes, sectors },
   Quote: {
     price: (q: LatestQuote): number => decimalToFloat(q.price),
     priceText: (q: LatestQuote): string => q.price,
     size: (q: LatestQuote): number | null => optionalDecimalToFloat(q.size),
     bid: (q: LatestQuote): number | null => optionalDecimalToFloat(q.bid),
     ask: (q: LatestQuote): number | null => optionalDecimalToFloat(q.ask),
-    time: (q: LatestQuote): string => isoTime(q.ts),
+    time: (q: LatestQuote): number => q.ts,
   },
 };

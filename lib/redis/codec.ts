@@ -257,6 +257,45 @@ export function decodeLatestQuote(h: Record<string, string>): LatestQuote | unde
   };
 }
 
+/**
+ * The pub/sub message published with each latest-quote write: the same quote the hash now
+ * holds, so a subscriber (the API's cache, live subscriptions) needs no read after it.
+ */
+export function encodeQuoteMessage(t: StoredTick, updatedAt: number): string {
+  const q: LatestQuote = {
+    ticker: t.ticker,
+    kind: t.kind,
+    price: t.price,
+    ...(t.size !== undefined ? { size: t.size } : {}),
+    ...(t.bid !== undefined ? { bid: t.bid } : {}),
+    ...(t.ask !== undefined ? { ask: t.ask } : {}),
+    ts: t.ts,
+    sector: t.sector,
+    source: t.source,
+    feed: t.feed,
+    seq: t.seq,
+    streamId: t.id,
+    updatedAt,
+  };
+  return JSON.stringify(q);
+}
+
+/** Decodes a quote pub/sub message; undefined when it is not one (never throws). */
+export function decodeQuoteMessage(message: string): LatestQuote | undefined {
+  let j: unknown;
+  try {
+    j = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof j !== 'object' || j === null) return undefined;
+  const q = j as Partial<LatestQuote>;
+  if (typeof q.ticker !== 'string' || typeof q.price !== 'string' || typeof q.ts !== 'number') {
+    return undefined;
+  }
+  return q as LatestQuote;
+}
+
 /** A failed batch as recorded in the failed-batches stream. */
 export interface FailedBatch {
   readonly batchId: string;

@@ -2,3 +2,4 @@ export * from './keys';
 export * from './client';
 export * from './commit';
 export * from './codec';
+export * from './readers';

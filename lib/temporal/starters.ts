@@ -10,7 +10,6 @@ import { ADAPTER, FEED_NAME } from './search-attributes';
 
 export const ARCHIVE_SCHEDULE_ID = 'archive-nightly';
 const FEED_PREFIX = 'feed-';
-const PIPELINE_ID = 'pipeline';
 
 export interface Started {
   readonly workflowId: string;
@@ -56,7 +55,7 @@ export function startPipeline(client: Client, config: Config): Promise<Started> 
     () =>
       client.workflow.start('pipeline', {
         taskQueue: config.temporal.taskQueue,
-        workflowId: PIPELINE_ID,
+        workflowId: config.pipeline.workflowId,
         args: [
           {
             normalizeSlots: config.pipeline.normalizeSlots,
@@ -64,7 +63,7 @@ export function startPipeline(client: Client, config: Config): Promise<Started> 
           },
         ],
       }),
-    PIPELINE_ID,
+    config.pipeline.workflowId,
   );
 }
 

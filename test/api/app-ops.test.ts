@@ -1,5 +1,6 @@
+import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { createApp, type App } from '../../api';
+import { createApp, type App, type AppDeps } from '../../api';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
@@ -7,12 +8,23 @@ import { createRedis, type Redis } from '../../lib/redis';
 import { redisFixture, testConfig } from '../support/stack';
 
 describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
-  function build(config: Config, redis: Redis): App {
+  const connections: Connection[] = [];
+  afterAll(async () => {
+    for (const c of connections) await c.close();
+  });
+
+  function build(config: Config, redis: Redis, over: Partial<AppDeps> = {}): App {
+    const connection = Connection.lazy({ address: config.temporal.address });
+    connections.push(connection);
     return createApp({
       config,
       redis,
       logger: createLogger({ level: config.logLevel, name: 'api' }),
       registry: createRegistry('api'),
+      temporal: new Client({ connection }),
+      authenticate: () => Promise.resolve({ subject: 'test', role: 'viewer', via: 'dev' }),
+      audit: () => Promise.resolve(),
+      ...over,
     });
   }
 
@@ -47,19 +59,23 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
       { level: 'debug' },
       { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
     );
-    const app = createApp({ config, redis: fx.redis, logger, registry: createRegistry('api') });
+    const app = build(config, fx.redis, { logger });
     const res = await app.yoga.fetch('http://localhost/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
-      body: JSON.stringify({ query: '{ quotes { ticker } }' }),
+      body: JSON.stringify({ query: '{ quotes { edges { node { ticker } } } }' }),
     });
-    expect(await res.json()).toEqual({ data: { quotes: [] } });
+    expect(await res.json()).toEqual({ data: { quotes: { edges: [] } } });
     await app.yoga.fetch('http://localhost/healthz', { headers: { 'x-request-id': 'bad id!' } });
 
     const mine = lines.filter((l) => l.reqId === 'req-1');
     expect(mine).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ msg: 'ticker in quote set has no latest-quote hash' }),
+        expect.objectContaining({
+          msg: 'ticker in quote set has no latest-quote hash',
+          sub: 'test',
+          role: 'viewer',
+        }),
         expect.objectContaining({ msg: 'request', path: '/graphql', status: 200, level: 20 }),
       ]),
     );

@@ -1,8 +1,8 @@
-import { createApp } from '../../api';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { createRedis, type Redis } from '../../lib/redis';
 import { startFeed } from '../../lib/temporal/starters';
+import { startTestApi, type TestApi } from '../support/api';
 import { createSimulator, type SimulatorState } from '../../simulator';
 import { temporalFixture, testConfig, uniqueId, type TemporalFixture } from '../support/stack';
 import { eventually, startTestWorker } from '../support/temporal';
@@ -41,17 +41,11 @@ describe('end to end: simulator to GraphQL', () => {
     registry: createRegistry('e2e-sim'),
   });
   let simHttp = '';
-  let app: ReturnType<typeof createApp>;
-  let graphqlUrl = '';
+  let api: TestApi;
   const workflowIds: string[] = [];
 
   async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown[] };
+    const { body } = (await api.gql(query, variables)) as { body: { data?: T; errors?: unknown[] } };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data as T;
   }
@@ -72,9 +66,7 @@ describe('end to end: simulator to GraphQL', () => {
     temporal = await temporalFixture(config);
     redis = createRedis(config.redis.url);
     worker = await startTestWorker(config, temporal);
-    app = createApp({ config, redis, logger, registry: createRegistry('e2e-api') });
-    graphqlUrl = `${(await app.start()).url}`;
-    if (!graphqlUrl.endsWith('/graphql')) graphqlUrl = `${graphqlUrl.replace(/\/$/, '')}/graphql`;
+    api = await startTestApi(config);
 
     const feed = await startFeed(temporal.client, config, {
       name: uniqueId('sim'),
@@ -98,7 +90,7 @@ describe('end to end: simulator to GraphQL', () => {
         .terminate('test done')
         .catch(() => undefined);
     await worker?.stop();
-    await app?.stop();
+    await api?.close();
     await sim.stop();
     await temporal?.close();
     const keys = await redis.keys(`${config.redis.keyPrefix}*`);
@@ -109,7 +101,9 @@ describe('end to end: simulator to GraphQL', () => {
   it('turns a spike into an anomaly, and the latest quote equals the last price sent', async () => {
     // Let every ticker build a window of returns before the spike.
     await eventually(
-      async () => (await gql<{ quotes: GqlQuote[] }>('{ quotes { ticker } }')).quotes.length >= 40,
+      async () =>
+        (await gql<{ quotes: { totalCount: number } }>('{ quotes { totalCount } }')).quotes
+          .totalCount >= 40,
       30_000,
       'quotes for most tickers',
     );
@@ -121,10 +115,10 @@ describe('end to end: simulator to GraphQL', () => {
     };
     const anomaly = await eventually(
       async () => {
-        const { anomalies } = await gql<{ anomalies: GqlAnomaly[] }>(
-          '{ anomalies(limit: 100) { type ticker priceText statistic } }',
+        const { anomalies } = await gql<{ anomalies: { edges: { node: GqlAnomaly }[] } }>(
+          '{ anomalies(first: 100) { edges { node { type ticker priceText statistic } } } }',
         );
-        return anomalies.find(
+        return anomalies.edges.map((e) => e.node).find(
           (a) => a.ticker === 'AAPL' && a.type === 'price_jump' && a.priceText === spike.to,
         );
       },
@@ -139,10 +133,10 @@ describe('end to end: simulator to GraphQL', () => {
     expect(sent.length).toBeGreaterThan(40);
     await eventually(
       async () => {
-        const { quotes } = await gql<{ quotes: GqlQuote[] }>(
-          '{ quotes { ticker price priceText } }',
+        const { quotes } = await gql<{ quotes: { edges: { node: GqlQuote }[] } }>(
+          '{ quotes(first: 500) { edges { node { ticker price priceText } } } }',
         );
-        const byTicker = new Map(quotes.map((q) => [q.ticker, q]));
+        const byTicker = new Map(quotes.edges.map(({ node: q }) => [q.ticker, q]));
         return sent.every(([ticker, s]) => byTicker.get(ticker)?.priceText === s.lastSent!.price);
       },
       30_000,

@@ -1,0 +1,141 @@
+import type { GraphQLError } from 'graphql';
+import type { FeedInput } from '../../activities';
+import type { ApiContext } from '../context';
+import { ERROR_CODES, badUserInput, userError } from '../errors';
+import { findFailedBatch } from '../../lib/redis';
+import type { WorkflowRef } from '../services/workflow-ops';
+
+const FEED_NAME = /^[\w.-]{1,64}$/;
+const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
+const BATCH_ID = /^[a-z]+-\d{1,20}-\d{1,20}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+type FeedInputArg = {
+  name: string;
+  adapter: string;
+  url: string;
+  symbols?: string[] | null;
+  auth?: string | null;
+  pollIntervalMs?: number | null;
+};
+
+/** Checks a feed definition before it reaches a workflow, naming the bad field. */
+export function parseFeedInput(i: FeedInputArg): FeedInput {
+  if (!FEED_NAME.test(i.name)) {
+    throw badUserInput('input.name', 'must be 1-64 characters of a-z A-Z 0-9 . _ -');
+  }
+  const adapter = i.adapter === 'http_poll' ? 'http-poll' : i.adapter;
+  let url: URL;
+  try {
+    url = new URL(i.url);
+  } catch {
+    throw badUserInput('input.url', 'is not a URL');
+  }
+  const schemes = adapter === 'http-poll' ? ['http:', 'https:'] : ['ws:', 'wss:'];
+  if (!schemes.includes(url.protocol)) {
+    throw badUserInput(
+      'input.url',
+      `must use ${schemes.map((s) => s.slice(0, -1)).join(' or ')} for ${adapter}`,
+    );
+  }
+  const symbols = i.symbols ?? undefined;
+  if (symbols && (symbols.length > 500 || symbols.some((s) => !SYMBOL.test(s)))) {
+    throw badUserInput(
+      'input.symbols',
+      'at most 500 symbols of 1-40 characters A-Z a-z 0-9 : . _ - /',
+    );
+  }
+  if (i.auth != null && !FEED_NAME.test(i.auth)) {
+    throw badUserInput(
+      'input.auth',
+      'must name a credential set (1-64 characters of a-z A-Z 0-9 . _ -)',
+    );
+  }
+  const poll = i.pollIntervalMs;
+  if (poll != null && (poll < 100 || poll > 3_600_000)) {
+    throw badUserInput('input.pollIntervalMs', 'must be from 100 to 3600000');
+  }
+  return {
+    name: i.name,
+    adapter,
+    url: i.url,
+    ...(symbols ? { symbols } : {}),
+    ...(i.auth != null ? { auth: i.auth } : {}),
+    ...(poll != null ? { pollIntervalMs: poll } : {}),
+  };
+}
+
+/** The UTC day before `now`, YYYY-MM-DD. */
+function yesterday(now: number): string {
+  return new Date(now - 86_400_000).toISOString().slice(0, 10);
+}
+
+function parseDay(day: string | null | undefined, now: number): string {
+  if (day == null) return yesterday(now);
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  if (!DAY.test(day) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) {
+    throw badUserInput('day', 'must be a date YYYY-MM-DD');
+  }
+  // A day is closed once it has ended in UTC; archiving an open day would miss its rest.
+  if (ms + 86_400_000 > now) throw badUserInput('day', `${day} has not ended yet (UTC)`);
+  return day;
+}
+
+/**
+ * Runs an operator mutation: checks the role, runs it, and records who did what with which
+ * result in the audit stream — refusals and failures included.
+ */
+function operatorMutation<A extends Record<string, unknown>>(
+  action: string,
+  run: (args: A, ctx: ApiContext) => Promise<WorkflowRef>,
+) {
+  return async (_parent: unknown, args: A, ctx: ApiContext): Promise<WorkflowRef> => {
+    try {
+      ctx.authorize('operator', action);
+      const ref = await run(args, ctx);
+      await ctx.audit({ action, args, result: 'ok', workflowId: ref.workflowId, runId: ref.runId });
+      return ref;
+    } catch (err) {
+      const code = (err as Partial<GraphQLError>).extensions?.code;
+      await ctx.audit({
+        action,
+        args,
+        result: 'error',
+        errorCode: typeof code === 'string' ? code : 'INTERNAL',
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  };
+}
+
+export const mutationResolvers = {
+  Mutation: {
+    startFeed: operatorMutation<{ input: FeedInputArg }>('startFeed', (a, ctx) =>
+      ctx.workflows.startFeed(parseFeedInput(a.input)),
+    ),
+    pauseFeed: operatorMutation<{ name: string }>('pauseFeed', (a, ctx) =>
+      ctx.workflows.signalFeed(a.name, 'pause'),
+    ),
+    resumeFeed: operatorMutation<{ name: string }>('resumeFeed', (a, ctx) =>
+      ctx.workflows.signalFeed(a.name, 'resume'),
+    ),
+    stopFeed: operatorMutation<{ name: string }>('stopFeed', (a, ctx) =>
+      ctx.workflows.signalFeed(a.name, 'stop'),
+    ),
+    replayBatch: operatorMutation<{ batchId: string }>('replayBatch', async (a, ctx) => {
+      if (!BATCH_ID.test(a.batchId)) {
+        throw badUserInput('batchId', 'must be a failed batch id such as anomaly-1700000000000-0');
+      }
+      if (!(await findFailedBatch(ctx.redis, ctx.keys, a.batchId))) {
+        throw userError(ERROR_CODES.UNKNOWN_BATCH, `No failed batch "${a.batchId}"`, {
+          batchId: a.batchId,
+        });
+      }
+      return ctx.workflows.replayBatch(a.batchId);
+    }),
+    triggerArchive: operatorMutation<{ day?: string | null }>('triggerArchive', (a, ctx) =>
+      ctx.workflows.triggerArchive(parseDay(a.day, Date.now())),
+    ),
+  },
+};

@@ -1,0 +1,195 @@
+import {
+  decodeDeadLetter,
+  decodeFailedBatch,
+  GROUPS,
+  type FailedBatch,
+  type Keys,
+  type Redis,
+} from '../../lib/redis';
+import type { DeadLetter } from '../../lib/domain/types';
+import type { StageTotals } from '../../workflows';
+import type { Resolver } from '../context';
+import { ERROR_CODES, userError } from '../errors';
+import { connection, decodeCursor, type Connection } from '../pagination';
+import type { FeedView, PipelineView } from '../services/workflow-ops';
+import { scanStream } from '../stream-scan';
+import { parseFirst } from '../validation';
+import { byText } from './quotes';
+import { streamIdTime } from './fields';
+
+const FEED_NAME = /^[\w.-]{1,64}$/;
+
+const feeds: Resolver<unknown, Record<string, never>, FeedView[]> = (_p, _a, ctx) =>
+  ctx.workflows.listFeeds();
+
+const feed: Resolver<unknown, { name: string }, FeedView> = async (_p, args, ctx) => {
+  const v = FEED_NAME.test(args.name) ? await ctx.workflows.feed(args.name) : undefined;
+  if (!v)
+    throw userError(ERROR_CODES.UNKNOWN_FEED, `No feed named "${args.name}"`, { feed: args.name });
+  return v;
+};
+
+interface StreamView {
+  name: string;
+  length: number;
+  groups: {
+    name: string;
+    lag: number | null;
+    pending: number;
+    consumers: number;
+    lastDeliveredId: string;
+  }[];
+}
+
+/** XINFO replies are flat [name, value, ...] arrays. */
+function pairs(reply: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
+  return out;
+}
+
+async function streamViews(redis: Redis, keys: Keys): Promise<StreamView[]> {
+  const streams = [keys.rawEvents, keys.normalizedEvents, keys.anomalies, keys.deadLetters];
+  const p = redis.pipeline();
+  for (const s of streams) {
+    p.xlen(s);
+    p.call('XINFO', 'GROUPS', s);
+  }
+  const replies = (await p.exec()) ?? [];
+  return streams.map((name, i) => {
+    const [, length] = replies[2 * i] ?? [];
+    // XINFO GROUPS of a missing stream is an error: no stream, no groups.
+    const [groupsErr, groups] = replies[2 * i + 1] ?? [];
+    return {
+      name,
+      length: Number(length ?? 0),
+      groups: groupsErr
+        ? []
+        : (groups as unknown[][]).map((g) => {
+            const m = pairs(g);
+            return {
+              name: String(m.name),
+              lag: m.lag == null ? null : Number(m.lag),
+              pending: Number(m.pending ?? 0),
+              consumers: Number(m.consumers ?? 0),
+              lastDeliveredId:
+                typeof m['last-delivered-id'] === 'string' ? m['last-delivered-id'] : '',
+            };
+          }),
+    };
+  });
+}
+
+type PipelineResult = PipelineView & {
+  streams: StreamView[];
+  counters: { name: string; value: number }[];
+};
+
+const pipeline: Resolver<unknown, Record<string, never>, PipelineResult> = async (_p, _a, ctx) => {
+  const [view, streams, stats] = await Promise.all([
+    ctx.workflows.pipeline(),
+    streamViews(ctx.redis, ctx.keys),
+    ctx.redis.hgetall(ctx.keys.pipelineStats),
+  ]);
+  return {
+    ...view,
+    streams,
+    counters: Object.entries(stats)
+      .map(([name, value]) => ({ name, value: Number(value) }))
+      .sort((a, b) => byText(a.name, b.name)),
+  };
+};
+
+type PageArgs = { first?: number | null; after?: string | null };
+
+const failedBatches: Resolver<unknown, PageArgs, Connection<FailedBatch>> = async (
+  _p,
+  args,
+  ctx,
+) => {
+  const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 50);
+  const after = args.after == null ? undefined : decodeCursor('batch', args.after);
+  const r = await scanStream(ctx.redis, {
+    key: ctx.keys.failedBatches,
+    direction: 'backward',
+    after,
+    bound: '-',
+    want: first,
+    budget: first + 1,
+    pick: (id, fields) => ({ ...decodeFailedBatch(fields), streamId: id }),
+  });
+  return connection('batch', r.items, (b) => b.streamId, r.hasMore);
+};
+
+type StoredDeadLetter = DeadLetter & { id: string };
+
+const deadLetters: Resolver<unknown, PageArgs, Connection<StoredDeadLetter>> = async (
+  _p,
+  args,
+  ctx,
+) => {
+  const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 50);
+  const after = args.after == null ? undefined : decodeCursor('deadletter', args.after);
+  const r = await scanStream(ctx.redis, {
+    key: ctx.keys.deadLetters,
+    direction: 'backward',
+    after,
+    bound: '-',
+    want: first,
+    budget: first + 1,
+    pick: (id, fields) => ({ ...decodeDeadLetter(fields), id }),
+  });
+  return connection('deadletter', r.items, (d) => d.id, r.hasMore);
+};
+
+const stageOrder = Object.keys(GROUPS);
+
+export const operationResolvers = {
+  Query: { feeds, feed, pipeline, failedBatches, deadLetters },
+  Feed: {
+    state: (f: FeedView) => f.status?.state ?? null,
+    adapter: (f: FeedView) => f.status?.adapter ?? null,
+    url: (f: FeedView) => f.status?.url ?? null,
+    symbols: (f: FeedView) => f.status?.symbols ?? null,
+    connected: (f: FeedView) => f.status?.connected ?? null,
+    throttled: (f: FeedView) => f.status?.throttled ?? null,
+    lag: (f: FeedView) => f.status?.lag ?? null,
+    messagesTotal: (f: FeedView) => f.status?.messagesTotal ?? null,
+    eventsTotal: (f: FeedView) => f.status?.eventsTotal ?? null,
+    parseErrorsTotal: (f: FeedView) => f.status?.parseErrorsTotal ?? null,
+    reconnectsTotal: (f: FeedView) => f.status?.reconnectsTotal ?? null,
+    messagesPerSecond: (f: FeedView) => f.status?.messagesPerSecond ?? null,
+    eventsPerSecond: (f: FeedView) => f.status?.eventsPerSecond ?? null,
+    lastMessageAt: (f: FeedView) => toMs(f.status?.lastMessageAt),
+    lastError: (f: FeedView) => f.status?.lastError ?? null,
+    lastErrorAt: (f: FeedView) => toMs(f.status?.lastErrorAt),
+  },
+  Pipeline: {
+    stages: (p: PipelineResult) =>
+      Object.entries(p.status?.stages ?? {})
+        .sort(([a], [b]) => stageOrder.indexOf(a) - stageOrder.indexOf(b))
+        .map(([stage, t]: [string, StageTotals]) => ({
+          stage,
+          ...t,
+          duplicates: t.duplicates ?? 0,
+          lag: t.lag ?? null,
+          eventsPerSecond: t.eventsPerSecond ?? null,
+          lastBatchId: t.lastBatchId ?? null,
+        })),
+    lastFailure: (p: PipelineResult) => {
+      const f = p.status?.lastFailure;
+      return f ? `${f.stage}${f.batchId ? ` ${f.batchId}` : ''}: ${f.error}` : null;
+    },
+  },
+  FailedBatch: {
+    size: (b: FailedBatch) => b.ids.length,
+    failedAt: (b: FailedBatch) => b.failedAt,
+  },
+  DeadLetter: {
+    time: (d: StoredDeadLetter) => streamIdTime(d.id),
+  },
+};
+
+function toMs(iso: string | null | undefined): number | null {
+  return iso ? Date.parse(iso) : null;
+}

@@ -1,0 +1,167 @@
+import { Repeater } from 'graphql-yoga';
+import type { AnomalyType, Severity } from '../../lib/domain/types';
+import type { LatestQuote, StoredAnomaly } from '../../lib/redis';
+import type { ApiContext } from '../context';
+import { badUserInput } from '../errors';
+import { decodeCursor } from '../pagination';
+import { compareStreamIds } from '../services/anomaly-tail';
+import { parseTicker } from '../validation';
+
+/** Items a slow subscriber may have waiting before it is cut off (memory stays bounded). */
+const MAX_QUEUED = 1000;
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+class SlowConsumer extends Error {
+  constructor() {
+    super(
+      `subscriber fell more than ${MAX_QUEUED} events behind; resubscribe (with after, for anomalies)`,
+    );
+  }
+}
+
+/**
+ * A queue between a synchronous source (pub/sub, the tail) and one subscriber: pushes never
+ * wait, and a subscriber that lets MAX_QUEUED items pile up is ended with an error.
+ */
+function queueing<T>(
+  ctx: ApiContext,
+  field: string,
+  setup: (push: (item: T) => void) => Promise<() => void> | (() => void),
+  prefix?: (push: (item: T) => Promise<unknown>, enqueue: (item: T) => void) => Promise<void>,
+): Repeater<T> {
+  return new Repeater<T>(async (push, stop) => {
+    // Counted from the first read (an iterator nobody reads never runs this, nor leaks a slot).
+    let release: () => void;
+    try {
+      release = ctx.subscriptions.open(field, ctx.transport, () => stop());
+    } catch (err) {
+      stop(err);
+      return;
+    }
+    let pending = 0;
+    let failed = false;
+    const enqueue = (item: T) => {
+      if (failed) return;
+      if (pending >= MAX_QUEUED) {
+        failed = true;
+        stop(new SlowConsumer());
+        return;
+      }
+      pending++;
+      void push(item).then(() => pending--);
+    };
+    let teardown: () => void = () => undefined;
+    try {
+      teardown = await setup(enqueue);
+      // The prefix (a catch-up) waits for the subscriber, so it may be long without queueing.
+      if (prefix) await prefix(push, enqueue);
+    } catch (err) {
+      stop(err);
+    }
+    await stop;
+    teardown();
+    release();
+  });
+}
+
+function quoteUpdated(
+  _p: unknown,
+  args: { tickers?: string[] | null },
+  ctx: ApiContext,
+): AsyncIterable<{ quoteUpdated: LatestQuote }> {
+  const wanted = args.tickers
+    ? new Set(args.tickers.map((t, i) => parseTicker(t, `tickers[${i}]`)))
+    : undefined;
+  return queueing(ctx, 'quoteUpdated', (push) =>
+    ctx.quotes.listen((q) => {
+      if (!wanted || wanted.has(q.ticker)) push({ quoteUpdated: q });
+    }),
+  );
+}
+
+type AnomalyFilterArg = {
+  ticker?: string | null;
+  types?: AnomalyType[] | null;
+  minSeverity?: Severity | null;
+};
+
+function anomalyMatcher(f: AnomalyFilterArg | null | undefined): (a: StoredAnomaly) => boolean {
+  const ticker = f?.ticker == null ? undefined : parseTicker(f.ticker, 'filter.ticker');
+  const types = f?.types ? new Set(f.types) : undefined;
+  const min = f?.minSeverity == null ? 0 : SEVERITY_RANK[f.minSeverity];
+  return (a) =>
+    (ticker === undefined || a.ticker === ticker) &&
+    (types === undefined || types.has(a.type)) &&
+    SEVERITY_RANK[a.severity] >= min;
+}
+
+/** `after` may be a raw anomaly id (what a client has from the last event) or a page cursor. */
+function parseAfter(after: string | null | undefined): string | undefined {
+  if (after == null) return undefined;
+  if (STREAM_ID.test(after)) return after;
+  try {
+    return decodeCursor('anomaly', after);
+  } catch {
+    throw badUserInput(
+      'after',
+      'must be an anomaly id (e.g. 1700000000000-0) or an anomalies cursor',
+    );
+  }
+}
+
+function anomalyDetected(
+  _p: unknown,
+  args: { filter?: AnomalyFilterArg | null; after?: string | null },
+  ctx: ApiContext,
+): AsyncIterable<{ anomalyDetected: StoredAnomaly }> {
+  const matches = anomalyMatcher(args.filter);
+  const after = parseAfter(args.after);
+  // Delivered in id order with no repeat: catch-up first, then live entries past it.
+  let last = after ?? '0-0';
+  let live = '0-0';
+  const held: StoredAnomaly[] = [];
+  let caughtUp = after === undefined;
+  return queueing<{ anomalyDetected: StoredAnomaly }>(
+    ctx,
+    'anomalyDetected',
+    async (push) => {
+      const deliver = (a: StoredAnomaly) => {
+        if (compareStreamIds(a.id, last) <= 0) return;
+        last = a.id;
+        if (matches(a)) push({ anomalyDetected: a });
+      };
+      const { from, unlisten } = await ctx.anomalyTail.listen((a) => {
+        if (caughtUp) deliver(a);
+        else held.push(a);
+      });
+      live = from;
+      if (after === undefined) last = from;
+      return unlisten;
+    },
+    after === undefined
+      ? undefined
+      : async (push, enqueue) => {
+          for await (const a of ctx.anomalyTail.catchUp(after, live)) {
+            if (compareStreamIds(a.id, last) <= 0) continue;
+            last = a.id;
+            if (matches(a)) await push({ anomalyDetected: a });
+          }
+          // In one synchronous step: what the tail delivered during the catch-up, then the
+          // switch to live delivery, so nothing is reordered, lost or repeated.
+          for (const a of held.splice(0)) {
+            if (compareStreamIds(a.id, last) <= 0) continue;
+            last = a.id;
+            if (matches(a)) enqueue({ anomalyDetected: a });
+          }
+          caughtUp = true;
+        },
+  );
+}
+
+export const subscriptionResolvers = {
+  Subscription: {
+    quoteUpdated: { subscribe: quoteUpdated },
+    anomalyDetected: { subscribe: anomalyDetected },
+  },
+};

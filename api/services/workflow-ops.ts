@@ -1,0 +1,247 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { FeedInput } from '../../activities';
+import type { Config } from '../../lib/config';
+import { startFeed as startFeedWorkflow } from '../../lib/temporal/starters';
+import type { FeedStatus, PipelineStatus } from '../../workflows';
+import { feedWorkflowId } from '../../workflows/ingest-feed';
+import { ERROR_CODES, userError } from '../errors';
+
+/** What a mutation returns: the workflow it started or signalled. */
+export interface WorkflowRef {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** True when this call started it; false when it signalled (or found) a running one. */
+  readonly started: boolean;
+}
+
+/** A feed as the API shows it: the workflow's state plus its own status when it answers. */
+export interface FeedView {
+  readonly name: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, ... */
+  readonly workflowStatus: string;
+  readonly startTime: Date;
+  readonly closeTime: Date | null;
+  /** The workflow's `status` query, or null when it could not answer in time. */
+  readonly status: FeedStatus | null;
+}
+
+export interface PipelineView {
+  readonly workflowId: string;
+  readonly runId: string | null;
+  readonly workflowStatus: string;
+  readonly status: PipelineStatus | null;
+}
+
+/** Temporal-side operations of the API; every call bounded by `timeoutMs`. */
+export interface WorkflowOps {
+  listFeeds(): Promise<FeedView[]>;
+  feed(name: string): Promise<FeedView | undefined>;
+  pipeline(): Promise<PipelineView>;
+  startFeed(input: FeedInput): Promise<WorkflowRef>;
+  signalFeed(name: string, signal: 'pause' | 'resume' | 'stop'): Promise<WorkflowRef>;
+  replayBatch(batchId: string): Promise<WorkflowRef>;
+  triggerArchive(day: string): Promise<WorkflowRef>;
+  /** True when the server answers. */
+  ping(timeoutMs: number): Promise<boolean>;
+}
+
+const MAX_FEEDS = 200;
+
+/** Wraps a call so that a Temporal outage becomes a coded error, not a masked one. */
+async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && 'extensions' in err) throw err; // already a GraphQLError
+    if (err instanceof WorkflowNotFoundError) throw err;
+    throw userError(ERROR_CODES.UNAVAILABLE, `Temporal did not answer (${what}); try again`, {
+      retryable: true,
+    });
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    }),
+  ]);
+}
+
+export function createWorkflowOps(
+  client: Client,
+  config: Config,
+  opts: { queryTimeoutMs?: number } = {},
+): WorkflowOps {
+  const queryTimeoutMs = opts.queryTimeoutMs ?? 2000;
+  const taskQueue = config.temporal.taskQueue;
+
+  async function feedView(d: WorkflowExecutionDescription, name: string): Promise<FeedView> {
+    const handle = client.workflow.getHandle(d.workflowId, d.runId);
+    // A query needs a worker; a feed whose worker is away must not hang the whole list.
+    const status = await withTimeout(
+      handle.query<FeedStatus>('status').catch(() => undefined),
+      queryTimeoutMs,
+    );
+    return {
+      name,
+      workflowId: d.workflowId,
+      runId: d.runId,
+      workflowStatus: d.status.name,
+      startTime: d.startTime,
+      closeTime: d.closeTime ?? null,
+      status: status ?? null,
+    };
+  }
+
+  async function describeFeed(name: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      const d = await client.workflow.getHandle(feedWorkflowId(name)).describe();
+      // Workflow ids are per namespace; a feed of another deployment's task queue is not ours.
+      return d.taskQueue === taskQueue ? d : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  function unknownFeed(name: string) {
+    return userError(ERROR_CODES.UNKNOWN_FEED, `No feed named "${name}"`, { feed: name });
+  }
+
+  return {
+    listFeeds: () =>
+      guarded('list feeds', async () => {
+        const latest = new Map<string, WorkflowExecutionDescription>();
+        const query = `WorkflowType = 'ingestFeed' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
+        for await (const w of client.workflow.list({ query, pageSize: MAX_FEEDS })) {
+          // Newest run first: keep the first seen per workflow id.
+          if (!latest.has(w.workflowId))
+            latest.set(w.workflowId, w as WorkflowExecutionDescription);
+          if (latest.size >= MAX_FEEDS) break;
+        }
+        const views = await Promise.all(
+          [...latest.values()].map((d) => feedView(d, d.workflowId.replace(/^feed-/, ''))),
+        );
+        return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      }),
+
+    feed: (name) =>
+      guarded('describe feed', async () => {
+        const d = await describeFeed(name);
+        return d ? feedView(d, name) : undefined;
+      }),
+
+    pipeline: () =>
+      guarded('describe pipeline', async () => {
+        const workflowId = config.pipeline.workflowId;
+        let d: WorkflowExecutionDescription;
+        try {
+          d = await client.workflow.getHandle(workflowId).describe();
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) {
+            return { workflowId, runId: null, workflowStatus: 'NOT_STARTED', status: null };
+          }
+          throw err;
+        }
+        const status =
+          d.status.name === 'RUNNING'
+            ? await withTimeout(
+                client.workflow
+                  .getHandle(workflowId)
+                  .query<PipelineStatus>('status')
+                  .catch(() => undefined),
+                queryTimeoutMs,
+              )
+            : undefined;
+        return {
+          workflowId,
+          runId: d.runId,
+          workflowStatus: d.status.name,
+          status: status ?? null,
+        };
+      }),
+
+    startFeed: (input) =>
+      guarded('start feed', async () => {
+        const r = await startFeedWorkflow(client, config, input);
+        if (!r.started) {
+          throw userError(ERROR_CODES.CONFLICT, `Feed "${input.name}" is already running`, {
+            workflowId: r.workflowId,
+          });
+        }
+        return { workflowId: r.workflowId, runId: r.runId ?? '', started: true };
+      }),
+
+    signalFeed: (name, signal) =>
+      guarded(`${signal} feed`, async () => {
+        const d = await describeFeed(name);
+        if (!d) throw unknownFeed(name);
+        if (d.status.name !== 'RUNNING') {
+          throw userError(
+            ERROR_CODES.CONFLICT,
+            `Feed "${name}" is not running (workflow ${d.status.name.toLowerCase()})`,
+            { workflowId: d.workflowId },
+          );
+        }
+        await client.workflow.getHandle(d.workflowId, d.runId).signal(signal);
+        return { workflowId: d.workflowId, runId: d.runId, started: false };
+      }),
+
+    replayBatch: (batchId) =>
+      guarded('start replay', async () => {
+        const workflowId = `replay-${batchId}`;
+        try {
+          const h = await client.workflow.start('replayBatch', {
+            taskQueue,
+            workflowId,
+            args: [{ batchId }],
+          });
+          return { workflowId, runId: h.firstExecutionRunId, started: true };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          throw userError(ERROR_CODES.CONFLICT, `Batch "${batchId}" is being replayed already`, {
+            workflowId,
+          });
+        }
+      }),
+
+    triggerArchive: (day) =>
+      guarded('start archive', async () => {
+        const workflowId = `archive-${day}`;
+        try {
+          const h = await client.workflow.start('archiveDay', {
+            taskQueue,
+            workflowId,
+            args: [{ day }],
+          });
+          return { workflowId, runId: h.firstExecutionRunId, started: true };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          // An archive of the day is running: the operator's intent is met, report that run.
+          const d = await client.workflow.getHandle(workflowId).describe();
+          return { workflowId, runId: d.runId, started: false };
+        }
+      }),
+
+    async ping(timeoutMs) {
+      const ok = await withTimeout(
+        client.workflowService.getSystemInfo({}).then(
+          () => true,
+          () => false,
+        ),
+        timeoutMs,
+      );
+      return ok === true;
+    },
+  };
+}
