@@ -29,7 +29,7 @@ local window = burst * interval
 local new_tat = tat + cost * interval
 local allow_at = new_tat - window
 if now < allow_at then
-  local remaining = math.floor((now - (tat + interval - window)) / interval)
+  local remaining = math.floor((now - (tat - window)) / interval)
   if remaining < 0 then
     remaining = 0
   end
