@@ -26,13 +26,13 @@ export interface ApiAuth {
    * The principal of an HTTP request, computed once per Request and shared by every caller
    * (the rate-limit plugin, then the context factory). Rejects with UNAUTHENTICATED.
    */
-  principalFor(request: Request): Promise<Principal>;
+  readonly principalFor: (request: Request) => Promise<Principal>;
   /**
    * The rate-limit identity of a request: `key:<id>` for an API key, `sub:<subject>` for a JWT,
    * else `ip:<remote address>` (no credentials in dev mode, or credentials that failed, so
    * guessing is limited too). Matches {@link RateLimitOptions.identify}.
    */
-  clientId(request: Request, serverContext: unknown): Promise<string>;
+  readonly clientId: (request: Request, serverContext: unknown) => Promise<string>;
 }
 
 export function createApiAuth(deps: ApiAuthDeps): ApiAuth {

@@ -34,10 +34,11 @@ export interface GqlReply {
   };
 }
 
-interface Ctx {
+// A type, not an interface: Yoga's server context wants an index-signature-compatible shape.
+type Ctx = {
   principal: Principal;
   requestId: string;
-}
+};
 
 export async function startAuthHarness(config: Config, fx: RedisFixture): Promise<AuthHarness> {
   const registry = new Registry();
@@ -45,8 +46,8 @@ export async function startAuthHarness(config: Config, fx: RedisFixture): Promis
   const auth = createApiAuth({ config, redis: fx.redis, keys: fx.keys, registry, logger });
   const limiter = createRateLimiter({ redis: fx.redis, keys: fx.keys, ...config.api.rateLimit });
   let requests = 0;
-  const yoga = createYoga<Record<string, never>, Ctx>({
-    schema: createSchema<Ctx>({
+  const yoga = createYoga<object, Ctx>({
+    schema: createSchema({
       typeDefs: /* GraphQL */ `
         type Query {
           quote: String!
