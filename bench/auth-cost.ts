@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
+import { createSchema, createYoga } from 'graphql-yoga';
 import { Registry } from 'prom-client';
-import { createApiAuth } from '../api/auth';
-import { createRateLimiter } from '../api/limits';
+import { createApiAuth, type ApiAuth, type Principal } from '../api/auth';
+import { createRateLimiter, useRateLimit, type RateLimiter } from '../api/limits';
 import { loadConfig } from '../lib/config';
 import { findRedisServer, freePort, startRedisServer } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
@@ -53,6 +54,33 @@ async function concurrent(
   return Math.round(n / ((performance.now() - start) / 1000));
 }
 
+/** A one-field schema served by yoga.fetch (no socket), bare or with the auth layer wired in. */
+function yogaFetch(wired?: {
+  auth: ApiAuth;
+  limiter: RateLimiter;
+}): (headers: Headers) => Promise<unknown> {
+  const yoga = createYoga<object, { principal?: Principal }>({
+    schema: createSchema({
+      typeDefs: 'type Query { ping: String! }',
+      resolvers: { Query: { ping: () => 'pong' } },
+    }),
+    logging: false,
+    ...(wired && {
+      context: async ({ request }) => ({ principal: await wired.auth.principalFor(request) }),
+      plugins: [useRateLimit({ limiter: wired.limiter, identify: wired.auth.clientId })],
+    }),
+  });
+  return async (headers) => {
+    const res = await yoga.fetch('http://bench/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...Object.fromEntries(headers) },
+      body: '{"query":"{ ping }"}',
+    });
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    return res.text();
+  };
+}
+
 async function main(): Promise<void> {
   const port = await freePort();
   const redisProc = await startRedisServer({
@@ -86,7 +114,7 @@ async function main(): Promise<void> {
     const limiter = createRateLimiter({ redis, keys, perSecond: 1_000_000, burst: 1_000_000 });
     let client = 0;
 
-    const rows = {
+    const rows: Record<string, { p50: number; p99: number; perSec: number }> = {
       'authenticate (HS256 JWT)': await time(N, () => auth.authenticator.authenticate(jwtHeaders)),
       'authenticate (API key, cached)': await time(N, () =>
         auth.authenticator.authenticate(keyHeaders),
@@ -95,17 +123,43 @@ async function main(): Promise<void> {
         limiter.consume(`c${client++ % 1000}`),
       ),
     };
+    const bare = yogaFetch();
+    const wired = yogaFetch({ auth, limiter });
+    const authOnly = yogaFetch({
+      auth,
+      limiter: createRateLimiter({ redis, keys, perSecond: 0, burst: 1 }),
+    });
+    const M = Math.max(1000, Math.floor(N / 4));
+    Object.assign(rows, {
+      'yoga.fetch, no auth': await time(M, () => bare(keyHeaders)),
+      'yoga.fetch, API key, no limit': await time(M, () => authOnly(keyHeaders)),
+      'yoga.fetch, API key + rate limit': await time(M, () => wired(keyHeaders)),
+      'yoga.fetch, JWT + rate limit': await time(M, () => wired(jwtHeaders)),
+    });
     const limitConcurrent = await concurrent(N * 2, 64, () =>
       limiter.consume(`c${client++ % 1000}`),
     );
+    const bareConcurrent = await concurrent(N, 64, () => bare(keyHeaders));
+    const wiredConcurrent = await concurrent(N, 64, () => wired(keyHeaders));
     console.log('operation                         p50 ms   p99 ms   sequential/s');
     for (const [name, r] of Object.entries(rows)) {
       console.log(
         `${name.padEnd(32)}  ${String(r.p50).padStart(6)}   ${String(r.p99).padStart(6)}   ${String(r.perSec).padStart(8)}`,
       );
     }
-    console.log(`rate limit, 64 in flight: ${limitConcurrent}/s`);
-    console.log(JSON.stringify({ authCost: rows, rateLimitConcurrentPerSec: limitConcurrent }));
+    console.log(
+      `64 in flight: rate limit ${limitConcurrent}/s; yoga.fetch bare ${bareConcurrent}/s, with API key + rate limit ${wiredConcurrent}/s`,
+    );
+    console.log(
+      JSON.stringify({
+        authCost: rows,
+        concurrentPerSec: {
+          rateLimit: limitConcurrent,
+          yogaBare: bareConcurrent,
+          yogaWired: wiredConcurrent,
+        },
+      }),
+    );
   } finally {
     redis.disconnect();
     await redisProc.stop(2000);
