@@ -93,16 +93,26 @@ export function createApiAuth(deps: ApiAuthDeps): ApiAuth {
     audit,
     principalFor,
     async clientId(request, serverContext) {
+      let principal: Principal | undefined;
       try {
-        const principal = await principalFor(request);
-        if (principal.via === 'api-key' && principal.keyId) return `key:${principal.keyId}`;
-        if (principal.via === 'jwt') return `sub:${principal.subject}`;
+        principal = await principalFor(request);
       } catch {
         // Refused credentials are limited by address; the context factory reports the error.
       }
-      return `ip:${remoteAddress(serverContext)}`;
+      return rateLimitClientId(principal, remoteAddress(serverContext));
     },
   };
+}
+
+/**
+ * Whom a request counts against: `key:<id>` for an API key, `sub:<subject>` for a JWT, else
+ * `ip:<address>` (dev-mode requests without credentials, refused credentials). Exported for
+ * graphql-ws, where the caller has the connection's principal and socket address.
+ */
+export function rateLimitClientId(principal: Principal | undefined, address: string): string {
+  if (principal?.via === 'api-key' && principal.keyId) return `key:${principal.keyId}`;
+  if (principal?.via === 'jwt') return `sub:${principal.subject}`;
+  return `ip:${address}`;
 }
 
 /**

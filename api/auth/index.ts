@@ -1,4 +1,10 @@
-export { createApiAuth, remoteAddress, type ApiAuth, type ApiAuthDeps } from './api-auth';
+export {
+  createApiAuth,
+  rateLimitClientId,
+  remoteAddress,
+  type ApiAuth,
+  type ApiAuthDeps,
+} from './api-auth';
 export {
   ApiKeyNotFoundError,
   createApiKeyStore,
