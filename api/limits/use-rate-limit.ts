@@ -2,7 +2,7 @@ import { OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, type Registry } from 'prom-client';
 import { operationKind } from './operation-kind';
-import { rateLimitedError, type RateLimiter } from './rate-limit';
+import { rateLimitedError, type RateLimitDecision, type RateLimiter } from './rate-limit';
 
 /** Options of {@link useRateLimit}. */
 export interface RateLimitOptions {
@@ -28,7 +28,8 @@ export interface RateLimitOptions {
  * Rate limiting per GraphQL request, before parsing and execution: one Redis round trip.
  * A refusal answers HTTP 429 with Retry-After and a GraphQL error with code RATE_LIMITED and
  * `extensions.retryAfter` (seconds). Probes and /metrics never reach it (they answer in
- * onRequest). graphql-ws operations do not pass through here; see the README.
+ * onRequest). graphql-ws operations do not pass through onParams: check them in graphql-ws's
+ * onSubscribe with the limiter, rateLimitClientId and rateLimitedError.
  */
 export function useRateLimit(opts: RateLimitOptions): Plugin {
   const { limiter } = opts;
@@ -52,7 +53,7 @@ export function useRateLimit(opts: RateLimitOptions): Plugin {
         kind === OperationTypeNode.MUTATION || kind === OperationTypeNode.SUBSCRIPTION
           ? mutationCost
           : 1;
-      let decision;
+      let decision: RateLimitDecision;
       try {
         decision = await limiter.consume(await opts.identify(request, context), cost);
       } catch (err) {
