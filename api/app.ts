@@ -7,8 +7,9 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createKeys, type Redis } from '../lib/redis';
-import type { ApiContext, ApiServices, AuditRecord, Caller, Role } from './context';
-import { ERROR_CODES, userError } from './errors';
+import { createApiAuth, rateLimitClientId, requireRole, type ApiAuth } from './auth';
+import type { ApiContext, ApiServices, Caller } from './context';
+import { createRateLimiter, rateLimitedError, useRateLimit, type RateLimiter } from './limits';
 import { useGraphQLMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
 import { useQueryLimits } from './plugins/query-limits';
@@ -21,23 +22,6 @@ import { createWorkflowOps } from './services/workflow-ops';
 import { attachWebSocketTransport, type WsInitialContext } from './transports/ws';
 import { yogaLogger } from './yoga-logger';
 
-/** Credentials as a transport found them: HTTP headers, or graphql-ws connection params. */
-export interface Credentials {
-  readonly headers: { get(name: string): string | null };
-  readonly connectionParams?: Readonly<Record<string, unknown>> | undefined;
-  /** The peer's address, for identifying anonymous clients. */
-  readonly remoteAddress?: string | undefined;
-}
-
-/** Establishes who is calling; rejects with an UNAUTHENTICATED GraphQLError. */
-export type Authenticate = (credentials: Credentials) => Promise<Caller>;
-
-/** Writes one audit record with who and when; the app never lets it throw. */
-export type AuditWriter = (
-  caller: Caller,
-  record: AuditRecord & { readonly requestId: string },
-) => Promise<void>;
-
 /** What {@link createApp} needs; the caller owns all of it and closes it. */
 export interface AppDeps {
   readonly config: Config;
@@ -47,10 +31,10 @@ export interface AppDeps {
   readonly registry: Registry;
   /** Client for workflow state and operator mutations (a lazy connection is fine). */
   readonly temporal: Client;
-  readonly authenticate: Authenticate;
-  readonly audit: AuditWriter;
-  /** Extra yoga plugins (rate limiting), run after request logging and before the rest. */
-  readonly plugins?: readonly import('graphql-yoga').Plugin[];
+  /** Authentication, API keys and audit; built from `config.api.auth` when omitted. */
+  readonly auth?: ApiAuth;
+  /** Per-client rate limiter; built from `config.api.rateLimit` when omitted. */
+  readonly rateLimiter?: RateLimiter;
   /**
    * How long `stop()` waits for in-flight requests before cutting their connections.
    * @defaultValue 10000
@@ -74,8 +58,6 @@ export interface App {
   /** Stops accepting connections, ends subscriptions and waits for in-flight requests (up to the grace period). */
   stop(): Promise<void>;
 }
-
-const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** Yoga's initial context: the HTTP request, or what the WebSocket transport passes. */
 type InitialContext = { request?: Request; req?: IncomingMessage } & Partial<WsInitialContext>;
@@ -110,6 +92,9 @@ export function createApp(deps: AppDeps): App {
     subscriptions: new SubscriptionRegistry(registry, config.graphql.maxSubscriptions),
   };
   const readinessMs = deps.readinessTimeoutMs ?? 1000;
+  const auth = deps.auth ?? createApiAuth({ config, redis, keys, registry, logger });
+  const limiter = deps.rateLimiter ?? createRateLimiter({ redis, keys, ...config.api.rateLimit });
+  const { mutationCost } = config.api.rateLimit;
 
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema: createApiSchema(),
@@ -128,10 +113,8 @@ export function createApp(deps: AppDeps): App {
         const request = init.request!;
         log = requests.loggerFor(request);
         requestId = requests.idFor(request);
-        caller = await deps.authenticate({
-          headers: request.headers,
-          remoteAddress: init.req?.socket.remoteAddress,
-        });
+        // Shared with the rate-limit plugin, which authenticated the request first.
+        caller = await auth.principalFor(request);
         transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
       }
       return {
@@ -141,18 +124,31 @@ export function createApp(deps: AppDeps): App {
         caller,
         transport,
         authorize(role, action) {
-          if (ROLE_RANK[caller.role] < ROLE_RANK[role]) {
-            throw userError(
-              ERROR_CODES.FORBIDDEN,
-              `${action} needs the ${role} role; ${caller.subject} has ${caller.role}`,
-              { requiredRole: role, role: caller.role },
-            );
-          }
+          requireRole(caller, role, action);
         },
         async audit(record) {
           try {
-            await deps.audit(caller, { ...record, requestId });
+            await auth.audit.append({
+              actor: {
+                subject: caller.subject,
+                via: caller.via,
+                role: caller.role,
+                keyId: caller.keyId,
+              },
+              action: record.action,
+              args: record.args,
+              requestId,
+              result:
+                record.result === 'ok'
+                  ? { ok: true, workflowId: record.workflowId, runId: record.runId }
+                  : {
+                      ok: false,
+                      code: record.errorCode ?? 'INTERNAL',
+                      message: record.error ?? '',
+                    },
+            });
           } catch (err) {
+            // The mutation's effect has happened; a lost audit line is logged, not turned into a failure.
             log.error({ err, action: record.action }, 'audit write failed');
           }
         },
@@ -176,7 +172,13 @@ export function createApp(deps: AppDeps): App {
           return { ok: r && t, checks: { redis: r, temporal: t } };
         },
       }),
-      ...(deps.plugins ?? []),
+      useRateLimit({
+        limiter,
+        identify: auth.clientId,
+        mutationCost,
+        registry,
+        onError: (err) => logger.warn({ err }, 'rate limit check failed; request allowed'),
+      }),
       useGraphQLMetrics({ registry }),
       ...useQueryLimits(config.graphql),
     ],
@@ -187,11 +189,21 @@ export function createApp(deps: AppDeps): App {
     yoga,
     logger,
     authenticate: (connectionParams, request) =>
-      deps.authenticate({
-        headers: { get: (name) => headerValue(request, name) },
-        connectionParams,
-        remoteAddress: request.socket.remoteAddress,
-      }),
+      auth.authenticator.authenticate(request.headers, connectionParams),
+    // Operations over a socket skip the HTTP plugin chain's rate limit: same budget, checked here.
+    admit: async (caller, request) => {
+      if (!limiter.enabled) return undefined;
+      try {
+        const d = await limiter.consume(
+          rateLimitClientId(caller, request.socket.remoteAddress ?? 'unknown'),
+          mutationCost,
+        );
+        return d.allowed ? undefined : rateLimitedError(d.retryAfterMs);
+      } catch (err) {
+        logger.warn({ err }, 'rate limit check failed; operation allowed');
+        return undefined;
+      }
+    },
   });
   const graceMs = deps.shutdownGraceMs ?? 10_000;
   let stopped = false;
@@ -238,11 +250,6 @@ export function createApp(deps: AppDeps): App {
       await yoga.dispose();
     },
   };
-}
-
-function headerValue(request: IncomingMessage, name: string): string | null {
-  const v = request.headers[name.toLowerCase()];
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
 /**

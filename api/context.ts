@@ -6,16 +6,11 @@ import type { QuoteHub } from './services/quote-hub';
 import type { SubscriptionRegistry, Transport } from './services/subscription-registry';
 import type { WorkflowOps } from './services/workflow-ops';
 
-/** The three roles, weakest first: each can do what the ones before it can. */
-export type Role = 'viewer' | 'operator' | 'admin';
+import type { Principal, Role } from './auth';
 
+export type { Role } from './auth';
 /** Who is asking, as authentication established it. */
-export interface Caller {
-  readonly subject: string;
-  readonly role: Role;
-  readonly via: 'jwt' | 'api-key' | 'dev';
-  readonly keyId?: string;
-}
+export type Caller = Principal;
 
 /** One mutation's audit record, minus who and when (the context adds those). */
 export interface AuditRecord {

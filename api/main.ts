@@ -23,11 +23,6 @@ async function main(): Promise<void> {
     logger: log,
     registry: createRegistry('api'),
     temporal,
-    authenticate: () => Promise.resolve({ subject: 'dev', role: 'admin', via: 'dev' }),
-    audit: (caller, record) => {
-      log.info({ audit: { ...record, sub: caller.subject } }, 'audit');
-      return Promise.resolve();
-    },
   });
 
   let stopping = false;

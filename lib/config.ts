@@ -62,6 +62,21 @@ const envSchema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port(4000),
+  /** Unset: `dev` when NODE_ENV=development, else `required` (README: API authentication). */
+  API_AUTH_MODE: z.enum(['dev', 'required']).optional(),
+  API_DEV_ROLE: z.enum(['viewer', 'operator', 'admin']).default('admin'),
+  API_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  API_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  API_JWT_ISSUER: z.string().min(1).optional(),
+  API_JWT_AUDIENCE: z.string().min(1).optional(),
+  API_JWT_ROLE_CLAIM: z.string().min(1).default('role'),
+  API_JWT_CLOCK_TOLERANCE_S: int(5, 0, 300),
+  API_JWT_JWKS_TIMEOUT_MS: int(2000, 100, 60_000),
+  API_KEY_CACHE_MS: int(1000, 0, 10_000),
+  API_AUDIT_MAX_LEN: int(100_000, 100),
+  API_RATE_LIMIT_PER_SECOND: num(100, 0, 1_000_000),
+  API_RATE_LIMIT_BURST: int(200, 1, 10_000_000),
+  API_RATE_LIMIT_MUTATION_COST: int(5, 1, 10_000_000),
 
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: port(9464),
@@ -145,6 +160,9 @@ const envSchema = z.object({
   ARCHIVE_DIR: z.string().min(1).optional(),
 });
 
+/** Keys whose values never appear in a ConfigError (it is logged). */
+const SECRET_KEYS = new Set(['API_JWT_SECRET', 'FEED_CREDENTIALS']);
+
 export type Env = Record<string, string | undefined>;
 
 export interface Config {
@@ -159,7 +177,38 @@ export interface Config {
     readonly taskQueue: string;
     readonly uiPort: number;
   };
-  readonly api: { readonly host: string; readonly port: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly auth: {
+      /** `dev`: requests without credentials act as {@link devRole}; credentials sent are still checked. */
+      readonly mode: 'dev' | 'required';
+      readonly devRole: 'viewer' | 'operator' | 'admin';
+      readonly jwt: {
+        /** HS256 shared secret. */
+        readonly secret: string | undefined;
+        /** RS256 public keys, fetched on demand and cached. */
+        readonly jwksUrl: string | undefined;
+        readonly issuer: string | undefined;
+        readonly audience: string | undefined;
+        readonly roleClaim: string;
+        readonly clockToleranceSec: number;
+        readonly jwksTimeoutMs: number;
+      };
+      /** How long a verified API key is trusted without asking Redis: the revocation delay. */
+      readonly apiKeyCacheMs: number;
+      /** MAXLEN ~ of the audit stream. */
+      readonly auditMaxLen: number;
+    };
+    readonly rateLimit: {
+      /** Sustained requests per second per client; 0 turns rate limiting off. */
+      readonly perSecond: number;
+      /** Requests a client may send at once after being idle. */
+      readonly burst: number;
+      /** What a mutation or subscription costs, in requests. */
+      readonly mutationCost: number;
+    };
+  };
   /** What one GraphQL request may ask for, and the latest-quote cache. */
   readonly graphql: {
     /** Largest `first` of any list. */
@@ -271,7 +320,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = i.path.join('.');
-      return `  ${key}=${JSON.stringify(cleaned[key] ?? '')}: ${i.message}`;
+      const shown = SECRET_KEYS.has(key) ? '[redacted]' : JSON.stringify(cleaned[key] ?? '');
+      return `  ${key}=${shown}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
@@ -299,6 +349,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
+  checkApi(e);
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -311,7 +362,30 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
     },
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      auth: {
+        mode: e.API_AUTH_MODE ?? (e.NODE_ENV === 'development' ? 'dev' : 'required'),
+        devRole: e.API_DEV_ROLE,
+        jwt: {
+          secret: e.API_JWT_SECRET,
+          jwksUrl: e.API_JWT_JWKS_URL,
+          issuer: e.API_JWT_ISSUER,
+          audience: e.API_JWT_AUDIENCE,
+          roleClaim: e.API_JWT_ROLE_CLAIM,
+          clockToleranceSec: e.API_JWT_CLOCK_TOLERANCE_S,
+          jwksTimeoutMs: e.API_JWT_JWKS_TIMEOUT_MS,
+        },
+        apiKeyCacheMs: e.API_KEY_CACHE_MS,
+        auditMaxLen: e.API_AUDIT_MAX_LEN,
+      },
+      rateLimit: {
+        perSecond: e.API_RATE_LIMIT_PER_SECOND,
+        burst: e.API_RATE_LIMIT_BURST,
+        mutationCost: e.API_RATE_LIMIT_MUTATION_COST,
+      },
+    },
     graphql: {
       maxPageSize: e.GRAPHQL_MAX_PAGE_SIZE,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
@@ -378,6 +452,34 @@ export function loadConfig(env: Env = process.env): Config {
       dir: e.ARCHIVE_DIR ?? `${e.DATA_DIR}/archive`,
     },
   };
+}
+
+/** Cross-key checks of the API_* block; API keys alone are a valid setup, so no JWT is required. */
+function checkApi(e: z.infer<typeof envSchema>): void {
+  const bad: string[] = [];
+  const hasJwt = e.API_JWT_SECRET !== undefined || e.API_JWT_JWKS_URL !== undefined;
+  for (const key of ['API_JWT_ISSUER', 'API_JWT_AUDIENCE'] as const) {
+    if (e[key] !== undefined && !hasJwt) {
+      bad.push(`  ${key}=${JSON.stringify(e[key])}: needs API_JWT_SECRET or API_JWT_JWKS_URL`);
+    }
+  }
+  // Keys fetched over plain HTTP could be swapped in transit; loopback is fine (tests, sidecars).
+  if (e.NODE_ENV === 'production' && e.API_JWT_JWKS_URL !== undefined) {
+    const url = new URL(e.API_JWT_JWKS_URL);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !loopback) {
+      bad.push(
+        `  API_JWT_JWKS_URL=${JSON.stringify(e.API_JWT_JWKS_URL)}: must be https in production`,
+      );
+    }
+  }
+  // A request costing more than the burst would be refused forever.
+  if (e.API_RATE_LIMIT_PER_SECOND > 0 && e.API_RATE_LIMIT_MUTATION_COST > e.API_RATE_LIMIT_BURST) {
+    bad.push(
+      `  API_RATE_LIMIT_MUTATION_COST=${JSON.stringify(String(e.API_RATE_LIMIT_MUTATION_COST))}: must not exceed API_RATE_LIMIT_BURST (${e.API_RATE_LIMIT_BURST})`,
+    );
+  }
+  if (bad.length > 0) throw new ConfigError(`invalid configuration:\n${bad.join('\n')}`);
 }
 
 /** Documentation source for the README table: every key and its default. */

@@ -24,6 +24,8 @@ export interface WsTransportOptions {
     connectionParams: Readonly<Record<string, unknown>> | undefined,
     request: IncomingMessage,
   ) => Promise<Caller>;
+  /** Checks an operation before it runs (rate limit); returns the error that refuses it. */
+  readonly admit: (caller: Caller, request: IncomingMessage) => Promise<GraphQLError | undefined>;
 }
 
 type Run = (args: ExecutionArgs) => ReturnType<NonNullable<ServerOptions['execute']>>;
@@ -75,6 +77,8 @@ export function attachWebSocketTransport(opts: WsTransportOptions): { close(): P
       },
       onSubscribe: async (ctx, _id, payload) => {
         const extra = ctx.extra as typeof ctx.extra & Extra;
+        const refused = await opts.admit(extra.caller!, ctx.extra.request);
+        if (refused) return [refused];
         const initial: WsInitialContext = {
           transport: 'ws',
           wsCaller: extra.caller!,

@@ -6,6 +6,7 @@ import Redis, { type RedisOptions, type Result } from 'ioredis';
 const SCRIPTS = {
   commitBatch: { file: 'commit-batch.lua', numberOfKeys: undefined },
   appendRaw: { file: 'append-raw.lua', numberOfKeys: 1 },
+  rateLimit: { file: 'rate-limit.lua', numberOfKeys: 1 },
 } as const;
 
 declare module 'ioredis' {
@@ -26,6 +27,13 @@ declare module 'ioredis' {
       adapter: string,
       events: string,
     ): Result<number, Context>;
+    /** See scripts/rate-limit.lua (GCRA): [allowed 1|0, retryAfterMs, remaining]. */
+    rateLimit(
+      key: string,
+      intervalUs: number,
+      burst: number,
+      cost: number,
+    ): Result<[number, number, number], Context>;
   }
 }
 

@@ -35,6 +35,14 @@ export interface Keys {
    * for dropping duplicates; expires with the de-duplication window.
    */
   dedupe(feed: string, bucket: number): string;
+  /** Set: ids of every API key ever created (revoked ones included). */
+  readonly apiKeys: string;
+  /** Hash: one API key's `id name role hash created_at [last_used_at] [revoked_at]`. */
+  apiKey(id: string): string;
+  /** Stream: one entry per API mutation and key-management command (who, what, when, result). */
+  readonly auditEvents: string;
+  /** String: GCRA state (theoretical arrival time) of one API client; expires when idle. */
+  rateLimit(clientId: string): string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -52,6 +60,10 @@ export function createKeys(prefix = ''): Keys {
     latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
     batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
     dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,
+    apiKeys: `${prefix}api-keys`,
+    apiKey: (id) => `${prefix}api-keys:${id}`,
+    auditEvents: `${prefix}audit:events`,
+    rateLimit: (clientId) => `${prefix}ratelimit:${clientId}`,
   };
 }
 

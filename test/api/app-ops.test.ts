@@ -22,8 +22,6 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
       logger: createLogger({ level: config.logLevel, name: 'api' }),
       registry: createRegistry('api'),
       temporal: new Client({ connection }),
-      authenticate: () => Promise.resolve({ subject: 'test', role: 'viewer', via: 'dev' }),
-      audit: () => Promise.resolve(),
       ...over,
     });
   }
@@ -51,7 +49,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
   });
 
   it('logs each request at debug with a per-request child logger that resolvers share', async () => {
-    const config = testConfig();
+    const config = testConfig({ API_AUTH_MODE: 'dev', API_DEV_ROLE: 'viewer' });
     const fx = redisFixture(config);
     await fx.redis.sadd(fx.keys.quoteTickers, 'GONE');
     const lines: Record<string, unknown>[] = [];
@@ -73,7 +71,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
       expect.arrayContaining([
         expect.objectContaining({
           msg: 'ticker in quote set has no latest-quote hash',
-          sub: 'test',
+          sub: 'dev',
           role: 'viewer',
         }),
         expect.objectContaining({ msg: 'request', path: '/graphql', status: 200, level: 20 }),

@@ -45,7 +45,9 @@ describe('end to end: simulator to GraphQL', () => {
   const workflowIds: string[] = [];
 
   async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const { body } = (await api.gql(query, variables)) as { body: { data?: T; errors?: unknown[] } };
+    const { body } = (await api.gql(query, variables)) as {
+      body: { data?: T; errors?: unknown[] };
+    };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data as T;
   }
@@ -118,9 +120,9 @@ describe('end to end: simulator to GraphQL', () => {
         const { anomalies } = await gql<{ anomalies: { edges: { node: GqlAnomaly }[] } }>(
           '{ anomalies(first: 100) { edges { node { type ticker priceText statistic } } } }',
         );
-        return anomalies.edges.map((e) => e.node).find(
-          (a) => a.ticker === 'AAPL' && a.type === 'price_jump' && a.priceText === spike.to,
-        );
+        return anomalies.edges
+          .map((e) => e.node)
+          .find((a) => a.ticker === 'AAPL' && a.type === 'price_jump' && a.priceText === spike.to);
       },
       30_000,
       'the spike as an anomaly',

@@ -31,11 +31,25 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Starts the API for a test; every dep can be overridden (auth, audit, plugins). */
+/**
+ * Starts the API for a test; every dep can be overridden. Unless `realAuth`, it runs in dev
+ * mode as admin with no rate limit, so tests of queries need no credentials.
+ */
 export async function startTestApi(
-  config: Config,
+  baseConfig: Config,
   overrides: Partial<AppDeps> = {},
+  opts: { realAuth?: boolean } = {},
 ): Promise<TestApi> {
+  const config: Config = opts.realAuth
+    ? baseConfig
+    : {
+        ...baseConfig,
+        api: {
+          ...baseConfig.api,
+          auth: { ...baseConfig.api.auth, mode: 'dev', devRole: 'admin' },
+          rateLimit: { ...baseConfig.api.rateLimit, perSecond: 0 },
+        },
+      };
   const redis = createRedis(config.redis.url);
   const connection = Connection.lazy({ address: config.temporal.address });
   const registry = overrides.registry ?? createRegistry('api');
@@ -45,8 +59,6 @@ export async function startTestApi(
     logger: createLogger({ level: config.logLevel, name: 'api' }),
     registry,
     temporal: new Client({ connection, namespace: config.temporal.namespace }),
-    authenticate: () => Promise.resolve({ subject: 'test', role: 'admin', via: 'dev' }),
-    audit: () => Promise.resolve(),
     ...overrides,
   });
   const { port } = await app.start();
