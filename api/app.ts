@@ -71,7 +71,9 @@ export function createApp(deps: AppDeps): App {
   const keys = createKeys(config.redis.keyPrefix);
   const requests = createRequestLogging(logger.child({ module: 'http' }));
   const isDev = config.env === 'development';
+  const auth = deps.auth ?? createApiAuth({ config, redis, keys, registry, logger });
   const services: ApiServices = {
+    auth,
     redis,
     keys,
     config,
@@ -92,7 +94,6 @@ export function createApp(deps: AppDeps): App {
     subscriptions: new SubscriptionRegistry(registry, config.graphql.maxSubscriptions),
   };
   const readinessMs = deps.readinessTimeoutMs ?? 1000;
-  const auth = deps.auth ?? createApiAuth({ config, redis, keys, registry, logger });
   const limiter = deps.rateLimiter ?? createRateLimiter({ redis, keys, ...config.api.rateLimit });
   const { mutationCost } = config.api.rateLimit;
 

@@ -6,7 +6,7 @@ import type { QuoteHub } from './services/quote-hub';
 import type { SubscriptionRegistry, Transport } from './services/subscription-registry';
 import type { WorkflowOps } from './services/workflow-ops';
 
-import type { Principal, Role } from './auth';
+import type { ApiAuth, Principal, Role } from './auth';
 
 export type { Role } from './auth';
 /** Who is asking, as authentication established it. */
@@ -33,6 +33,8 @@ export interface ApiServices {
   readonly anomalyTail: AnomalyTail;
   readonly workflows: WorkflowOps;
   readonly subscriptions: SubscriptionRegistry;
+  /** API keys and the audit log (for the admin fields). */
+  readonly auth: ApiAuth;
 }
 
 /**

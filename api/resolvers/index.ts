@@ -1,3 +1,4 @@
+import { adminResolvers } from './admin';
 import { anomalyResolvers } from './anomalies';
 import { historyResolvers } from './history';
 import { mutationResolvers } from './mutations';
@@ -18,8 +19,9 @@ export const resolvers = {
     ...anomalyResolvers.Query,
     ...historyResolvers.Query,
     ...operationResolvers.Query,
+    ...adminResolvers.Query,
   },
-  Mutation: mutationResolvers.Mutation,
+  Mutation: { ...mutationResolvers.Mutation, ...adminResolvers.Mutation },
   Subscription: subscriptionResolvers.Subscription,
   Quote: quoteResolvers.Quote,
   Anomaly: anomalyResolvers.Anomaly,
@@ -28,4 +30,5 @@ export const resolvers = {
   Pipeline: operationResolvers.Pipeline,
   FailedBatch: operationResolvers.FailedBatch,
   DeadLetter: operationResolvers.DeadLetter,
+  AuditEntry: adminResolvers.AuditEntry,
 };

@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { FeedInput } from '../../activities';
-import type { ApiContext } from '../context';
+import type { ApiContext, Role } from '../context';
 import { ERROR_CODES, badUserInput, userError } from '../errors';
 import { findFailedBatch } from '../../lib/redis';
 import type { WorkflowRef } from '../services/workflow-ops';
@@ -82,19 +82,21 @@ function parseDay(day: string | null | undefined, now: number): string {
 }
 
 /**
- * Runs an operator mutation: checks the role, runs it, and records who did what with which
- * result in the audit stream — refusals and failures included.
+ * Runs a mutation: checks the role, runs it, and records who did what with which result in
+ * the audit stream — refusals and failures included.
  */
-function operatorMutation<A extends Record<string, unknown>>(
+export function auditedMutation<A extends Record<string, unknown>, R>(
+  role: Role,
   action: string,
-  run: (args: A, ctx: ApiContext) => Promise<WorkflowRef>,
+  run: (args: A, ctx: ApiContext) => Promise<R>,
+  ids: (result: R) => { workflowId?: string; runId?: string } = () => ({}),
 ) {
-  return async (_parent: unknown, args: A, ctx: ApiContext): Promise<WorkflowRef> => {
+  return async (_parent: unknown, args: A, ctx: ApiContext): Promise<R> => {
     try {
-      ctx.authorize('operator', action);
-      const ref = await run(args, ctx);
-      await ctx.audit({ action, args, result: 'ok', workflowId: ref.workflowId, runId: ref.runId });
-      return ref;
+      ctx.authorize(role, action);
+      const result = await run(args, ctx);
+      await ctx.audit({ action, args, result: 'ok', ...ids(result) });
+      return result;
     } catch (err) {
       const code = (err as Partial<GraphQLError>).extensions?.code;
       await ctx.audit({
@@ -107,6 +109,17 @@ function operatorMutation<A extends Record<string, unknown>>(
       throw err;
     }
   };
+}
+
+/** Operator mutations start or signal a workflow; the audit entry carries its ids. */
+function operatorMutation<A extends Record<string, unknown>>(
+  action: string,
+  run: (args: A, ctx: ApiContext) => Promise<WorkflowRef>,
+) {
+  return auditedMutation<A, WorkflowRef>('operator', action, run, (r) => ({
+    workflowId: r.workflowId,
+    runId: r.runId,
+  }));
 }
 
 export const mutationResolvers = {

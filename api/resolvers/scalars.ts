@@ -35,7 +35,12 @@ function parse(value: unknown): number {
 export const DateTime = new GraphQLScalarType<number, string>({
   name: 'DateTime',
   serialize(value) {
-    const ms = value instanceof Date ? value.getTime() : Number(value);
+    const ms =
+      value instanceof Date
+        ? value.getTime()
+        : typeof value === 'string' && !/^\d+$/.test(value)
+          ? Date.parse(value)
+          : Number(value);
     return new Date(ms).toISOString();
   },
   parseValue: parse,
