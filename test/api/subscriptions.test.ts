@@ -87,7 +87,7 @@ async function sse(
     ready: Promise.resolve(),
     async until(n) {
       await eventually(
-        async () => (events.length >= n ? true : undefined),
+        () => Promise.resolve(events.length >= n ? true : undefined),
         10_000,
         `${n} SSE events`,
       );
@@ -188,7 +188,11 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
       'ws subscription registered',
     );
     await publish(tick('NVDA', '900.1', 4));
-    await eventually(async () => (sub.got.length >= 1 ? true : undefined), 5000, 'ws quote');
+    await eventually(
+      () => Promise.resolve(sub.got.length >= 1 ? true : undefined),
+      5000,
+      'ws quote',
+    );
     expect(sub.got[0]).toEqual({
       data: { quoteUpdated: { ticker: 'NVDA', priceText: '900.1', ts: T0 + 4 } },
     });
@@ -229,7 +233,11 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
       ids[5],
       ids[7],
     ]);
-    await eventually(async () => (w.got.length >= 3 ? true : undefined), 5000, 'ws anomalies');
+    await eventually(
+      () => Promise.resolve(w.got.length >= 3 ? true : undefined),
+      5000,
+      'ws anomalies',
+    );
     expect(
       (w.got as { data: { anomalyDetected: { id: string; ticker: string } } }[]).map(
         (e) => e.data.anomalyDetected.id,
@@ -249,7 +257,11 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
     s.close();
     const client = ws(api.base);
     const w = wsCollect(client, QUOTES, { t: ['bad ticker'] });
-    await eventually(async () => w.error() ?? (w.got.length ? w.got : undefined), 5000, 'ws error');
+    await eventually(
+      () => Promise.resolve(w.error() ?? (w.got.length ? w.got : undefined)),
+      5000,
+      'ws error',
+    );
     const err = (w.error() ?? (w.got[0] as { errors: unknown[] }).errors) as { message: string }[];
     expect(JSON.stringify(err)).toContain('BAD_USER_INPUT');
     await client.dispose();
@@ -284,7 +296,7 @@ describe('authentication and rate limits on the live transports', () => {
       apiKey: 'fl_abcdefghij_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     });
     const sub = wsCollect(client, '{ ping }', {});
-    await eventually(async () => (sub.error() ? true : undefined), 5000, 'ws refusal');
+    await eventually(() => Promise.resolve(sub.error() ? true : undefined), 5000, 'ws refusal');
     const e = sub.error() as { code?: number; reason?: string };
     expect(e.code).toBe(4403);
     expect(e.reason).toMatch(/unknown key/);
@@ -294,7 +306,7 @@ describe('authentication and rate limits on the live transports', () => {
   it('accepts an API key in connectionParams, and runs queries over the socket', async () => {
     const client = ws(api.base, { apiKey: viewerKey });
     const sub = wsCollect(client, '{ ping }', {});
-    await eventually(async () => (sub.got.length ? true : undefined), 5000, 'ws result');
+    await eventually(() => Promise.resolve(sub.got.length ? true : undefined), 5000, 'ws result');
     expect(sub.got[0]).toEqual({ data: { ping: true } });
     await client.dispose();
   });
