@@ -102,25 +102,31 @@ export function createApp(deps: AppDeps): App {
     context: async (initial): Promise<ApiContext> => {
       const init = initial as InitialContext;
       let caller: Caller;
-      let log: Logger;
+      let baseLog: () => Logger;
       let requestId: string;
       let transport: ApiContext['transport'];
       if (init.transport === 'ws' && init.wsCaller) {
         caller = init.wsCaller;
         requestId = randomUUID();
-        log = logger.child({ module: 'ws', reqId: requestId });
+        baseLog = () => logger.child({ module: 'ws', reqId: requestId });
         transport = 'ws';
       } else {
         const request = init.request!;
-        log = requests.loggerFor(request);
+        baseLog = () => requests.loggerFor(request);
         requestId = requests.idFor(request);
         // Shared with the rate-limit plugin, which authenticated the request first.
         caller = await auth.principalFor(request);
         transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
       }
+      // Made on first use: pino's child() costs more than a cached quote read.
+      let log: Logger | undefined;
+      const logOf = (): Logger =>
+        (log ??= baseLog().child({ sub: caller.subject, role: caller.role }));
       return {
         ...services,
-        logger: log.child({ sub: caller.subject, role: caller.role }),
+        get logger() {
+          return logOf();
+        },
         requestId,
         caller,
         transport,
@@ -150,12 +156,15 @@ export function createApp(deps: AppDeps): App {
             });
           } catch (err) {
             // The mutation's effect has happened; a lost audit line is logged, not turned into a failure.
-            log.error({ err, action: record.action }, 'audit write failed');
+            logOf().error({ err, action: record.action }, 'audit write failed');
           }
         },
       };
     },
     graphqlEndpoint: '/graphql',
+    // Checked on the Node request instead (see guardBody): yoga's check pipes every body
+    // through a TransformStream, a third of the hot path's CPU.
+    maxRequestBodySize: false,
     graphiql: isDev ? { subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     // Always on: only GraphQLErrors (user errors) reach clients; dev adds the original error.
@@ -184,7 +193,9 @@ export function createApp(deps: AppDeps): App {
       ...useQueryLimits(config.graphql),
     ],
   });
-  const server = createServer(yoga);
+  const server = createServer((req, res) => {
+    if (guardBody(req, res, config.graphql.maxBodyBytes)) void yoga(req, res);
+  });
   const ws = attachWebSocketTransport({
     server,
     yoga,
@@ -251,6 +262,35 @@ export function createApp(deps: AppDeps): App {
       await yoga.dispose();
     },
   };
+}
+
+/**
+ * Refuses request bodies over `limit` bytes before they are read: by Content-Length (413),
+ * and bodies of unknown length (chunked) with 411, since only a declared length can be checked
+ * without buffering. True when the request may go on.
+ */
+function guardBody(
+  req: IncomingMessage,
+  res: import('node:http').ServerResponse,
+  limit: number,
+): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
+  const length = req.headers['content-length'];
+  const json = (status: number, message: string, code: string) => {
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    req.resume();
+    return false;
+  };
+  if (length === undefined) {
+    if (req.headers['transfer-encoding'] === undefined) return true; // no body
+    return json(411, 'Content-Length required', 'LENGTH_REQUIRED');
+  }
+  if (!/^\d+$/.test(length)) return json(400, 'Content-Length header is invalid', 'BAD_REQUEST');
+  if (Number(length) > limit) {
+    return json(413, `Request body too large (limit ${limit} bytes)`, 'REQUEST_ENTITY_TOO_LARGE');
+  }
+  return true;
 }
 
 /**

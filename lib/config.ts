@@ -59,6 +59,7 @@ const envSchema = z.object({
   GRAPHQL_QUOTE_CACHE_MS: int(2000, 0, 60_000),
   GRAPHQL_HISTORY_LATENESS_MS: int(300_000, 0),
   GRAPHQL_MAX_SUBSCRIPTIONS: int(1000, 0),
+  GRAPHQL_MAX_BODY_BYTES: int(1_048_576, 1024),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port(4000),
@@ -226,6 +227,8 @@ export interface Config {
     readonly historyLatenessMs: number;
     /** Live subscriptions one API process serves at once; 0 = unlimited. */
     readonly maxSubscriptions: number;
+    /** Largest request body accepted (413 above; bodies of unknown length get 411). */
+    readonly maxBodyBytes: number;
   };
   readonly worker: {
     readonly metricsHost: string;
@@ -396,6 +399,7 @@ export function loadConfig(env: Env = process.env): Config {
       quoteCacheMs: e.GRAPHQL_QUOTE_CACHE_MS,
       historyLatenessMs: e.GRAPHQL_HISTORY_LATENESS_MS,
       maxSubscriptions: e.GRAPHQL_MAX_SUBSCRIPTIONS,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
     },
     worker: {
       metricsHost: e.METRICS_HOST,

@@ -19,7 +19,14 @@ export interface RequestLogging {
  * sane, else a UUID) and logs one debug line per request with its status and duration.
  */
 export function createRequestLogging(root: Logger): RequestLogging {
-  const requests = new WeakMap<Request, { log: Logger; id: string; start: number; path: string }>();
+  // The child logger is made on first use: most requests never log, and pino's child() is a
+  // measurable share of the quote hot path.
+  const requests = new WeakMap<
+    Request,
+    { log: Logger | undefined; id: string; start: number; path: string }
+  >();
+  const logOf = (state: { log: Logger | undefined; id: string }): Logger =>
+    (state.log ??= root.child({ reqId: state.id }));
   const idOf = (request: Request): string => {
     const incoming = request.headers.get('x-request-id');
     return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -30,7 +37,7 @@ export function createRequestLogging(root: Logger): RequestLogging {
         const id = idOf(request);
         requests.set(request, {
           id,
-          log: root.child({ reqId: id }),
+          log: undefined,
           start: performance.now(),
           path: url.pathname,
         });
@@ -39,7 +46,8 @@ export function createRequestLogging(root: Logger): RequestLogging {
         const state = requests.get(request);
         if (!state) return;
         requests.delete(request);
-        state.log.debug(
+        if (!root.isLevelEnabled('debug')) return;
+        logOf(state).debug(
           {
             method: request.method,
             path: state.path,
@@ -51,7 +59,8 @@ export function createRequestLogging(root: Logger): RequestLogging {
       },
     },
     loggerFor(request) {
-      return requests.get(request)?.log ?? root.child({ reqId: idOf(request) });
+      const state = requests.get(request);
+      return state ? logOf(state) : root.child({ reqId: idOf(request) });
     },
     idFor(request) {
       return requests.get(request)?.id ?? idOf(request);

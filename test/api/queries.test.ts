@@ -466,6 +466,39 @@ describe('GraphQL queries against a real Redis', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('refuses bodies over the size limit (413) and bodies of undeclared length (411) before reading them', async () => {
+    const { request } = await import('node:http');
+    const send = (headers: Record<string, string>, body: string) =>
+      new Promise<{ status: number; code: unknown }>((resolve, reject) => {
+        const req = request(
+          `${api.base}/graphql`,
+          { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                code: (JSON.parse(text) as GqlBody).errors?.[0]?.extensions?.code,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const big = JSON.stringify({ query: `{ ping } # ${'x'.repeat(config.graphql.maxBodyBytes)}` });
+    expect(await send({ 'content-length': String(Buffer.byteLength(big)) }, big)).toEqual({
+      status: 413,
+      code: 'REQUEST_ENTITY_TOO_LARGE',
+    });
+    expect(await send({ 'transfer-encoding': 'chunked' }, '{"query":"{ ping }"}')).toEqual({
+      status: 411,
+      code: 'LENGTH_REQUIRED',
+    });
+    expect((await api.gql('{ ping }')).body.data).toEqual({ ping: true });
+  });
+
   it('does not serve GraphiQL outside development', async () => {
     const res = await fetch(`${api.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
