@@ -247,4 +247,3 @@ export function createPipelineActivities(deps: ActivityDeps) {
     },
   };
 }
-
