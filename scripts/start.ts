@@ -137,7 +137,10 @@ function printUrls(config: Config, logDir: string): void {
     'fin-line is running. Ctrl-C stops what this command started.',
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
-    `  GraphQL         http://${config.api.host}:${config.api.port}/graphql`,
+    `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
+    config.api.auth.mode === 'dev'
+      ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`
+      : `                  auth: required (Authorization: Bearer <JWT> or x-api-key); create a key: npm run api-keys -- create --name me --role operator`,
     `  Metrics         api http://${config.api.host}:${config.api.port}/metrics`,
     `                  worker http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`,
     `                  simulator http://${config.simulator.host}:${config.simulator.port}/metrics`,
