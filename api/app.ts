@@ -118,15 +118,12 @@ export function createApp(deps: AppDeps): App {
         caller = await auth.principalFor(request);
         transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
       }
-      // Made on first use: pino's child() costs more than a cached quote read.
-      let log: Logger | undefined;
-      const logOf = (): Logger =>
-        (log ??= baseLog().child({ sub: caller.subject, role: caller.role }));
+      // Made on first use: pino's child() costs more than a cached quote read, and most
+      // requests never log. A proxy, not a getter: envelop copies the context object.
+      const log = lazyLogger(() => baseLog().child({ sub: caller.subject, role: caller.role }));
       return {
         ...services,
-        get logger() {
-          return logOf();
-        },
+        logger: log,
         requestId,
         caller,
         transport,
@@ -156,7 +153,7 @@ export function createApp(deps: AppDeps): App {
             });
           } catch (err) {
             // The mutation's effect has happened; a lost audit line is logged, not turned into a failure.
-            logOf().error({ err, action: record.action }, 'audit write failed');
+            log.error({ err, action: record.action }, 'audit write failed');
           }
         },
       };
@@ -262,6 +259,20 @@ export function createApp(deps: AppDeps): App {
       await yoga.dispose();
     },
   };
+}
+
+/** A logger that is built on first use. */
+function lazyLogger(make: () => Logger): Logger {
+  let real: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      real ??= make();
+      const value: unknown = Reflect.get(real, prop, real);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(real)
+        : value;
+    },
+  });
 }
 
 /**
