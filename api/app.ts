@@ -8,7 +8,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createKeys, type Redis } from '../lib/redis';
 import { createApiAuth, rateLimitClientId, requireRole, type ApiAuth } from './auth';
-import type { ApiContext, ApiServices, Caller } from './context';
+import type { ApiContext, ApiServices, Caller, HistoryArchive } from './context';
 import { createRateLimiter, rateLimitedError, useRateLimit, type RateLimiter } from './limits';
 import { useGraphQLMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
@@ -35,6 +35,8 @@ export interface AppDeps {
   readonly auth?: ApiAuth;
   /** Per-client rate limiter; built from `config.api.rateLimit` when omitted. */
   readonly rateLimiter?: RateLimiter;
+  /** The archive, for `history` beyond what Redis still holds; the caller closes it. */
+  readonly archive?: HistoryArchive;
   /**
    * How long `stop()` waits for in-flight requests before cutting their connections.
    * @defaultValue 10000
@@ -74,6 +76,7 @@ export function createApp(deps: AppDeps): App {
   const auth = deps.auth ?? createApiAuth({ config, redis, keys, registry, logger });
   const services: ApiServices = {
     auth,
+    archive: deps.archive,
     redis,
     keys,
     config,

@@ -1,5 +1,6 @@
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { StoredTick } from '../lib/domain/types';
 import type { Keys, Redis } from '../lib/redis';
 import type { AnomalyTail } from './services/anomaly-tail';
 import type { QuoteHub } from './services/quote-hub';
@@ -23,6 +24,14 @@ export interface AuditRecord {
   readonly error?: string;
 }
 
+/**
+ * The archive's read side as `history` needs it (lib/archive's ArchiveReader fits): ticks of
+ * `ticker` with `fromMs <= ts < toMs`, ascending by ts then stream id, at most `limit`.
+ */
+export interface HistoryArchive {
+  history(ticker: string, fromMs: number, toMs: number, limit: number): Promise<StoredTick[]>;
+}
+
 /** Process-wide services, built once by createApp. */
 export interface ApiServices {
   /** Shared connection owned by the process, not by the request. */
@@ -35,6 +44,8 @@ export interface ApiServices {
   readonly subscriptions: SubscriptionRegistry;
   /** API keys and the audit log (for the admin fields). */
   readonly auth: ApiAuth;
+  /** Archived ticks, for history beyond what Redis holds; undefined when there is none. */
+  readonly archive: HistoryArchive | undefined;
 }
 
 /**

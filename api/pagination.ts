@@ -7,6 +7,8 @@ import { ERROR_CODES, userError } from './errors';
 export type CursorKind = 'ticker' | 'anomaly' | 'tick' | 'deadletter' | 'batch';
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+/** A tick in the archive: `a<ts>_<stream id>` (archive pages are ordered by event time, then id). */
+const ARCHIVE_POSITION = /^a\d{1,16}_\d{1,20}-\d{1,20}$/;
 
 export function encodeCursor(kind: CursorKind, position: string): string {
   return Buffer.from(`${kind}:${position}`, 'utf8').toString('base64url');
@@ -22,7 +24,11 @@ export function decodeCursor(kind: CursorKind, cursor: string, argumentName = 'a
   const valid =
     position !== undefined &&
     position.length > 0 &&
-    (kind === 'ticker' ? /^[A-Z0-9.:/_-]{1,32}$/.test(position) : STREAM_ID.test(position));
+    (kind === 'ticker'
+      ? /^[A-Z0-9.:/_-]{1,32}$/.test(position)
+      : kind === 'tick'
+        ? STREAM_ID.test(position) || ARCHIVE_POSITION.test(position)
+        : STREAM_ID.test(position));
   if (!valid) {
     throw userError(
       ERROR_CODES.BAD_CURSOR,
