@@ -4,6 +4,7 @@ import {
   makeTelemetryFilterString,
   Runtime,
 } from '@temporalio/worker';
+import { benchApi } from './api';
 import { benchFreshness } from './freshness';
 import { benchIngest } from './ingest';
 import { redisXaddRate } from './redis-baseline';
@@ -21,6 +22,9 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 5);
 const FRESHNESS_RATE = Number(process.env.BENCH_FRESHNESS_RATE ?? 20_000);
 const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 10);
+const API_BENCH = process.env.BENCH_API !== '0';
+const API_RATE = Number(process.env.BENCH_API_RATE ?? 5000);
+const API_SECONDS = Number(process.env.BENCH_API_SECONDS ?? 8);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -90,6 +94,21 @@ async function main(): Promise<void> {
     r.freshnessP99 = fresh.map((f) => f.p99);
     r.freshnessRate = fresh.map((f) => f.achievedEventsPerSecond);
 
+    if (API_BENCH) {
+      const api = await benchApi({
+        redisPort: stack.redisPort,
+        runs: RUNS,
+        rate: API_RATE,
+        seconds: API_SECONDS,
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      for (const [name, t] of Object.entries(api.targets)) {
+        r[`api:${name}:p99`] = t.fixed.map((x) => x.p99);
+        r[`api:${name}:achieved`] = t.fixed.map((x) => x.rps);
+        r[`api:${name}:max`] = t.max.map((x) => x.rps);
+      }
+    }
+
     const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(median(v))]));
     const rows: [string, number, string][] = [
       ['redis-benchmark XADD (-P 1, 50 clients)', m.redisXaddP1!, 'baseline'],
@@ -120,6 +139,23 @@ async function main(): Promise<void> {
       ],
       [`freshness p99 (ms)`, m.freshnessP99!, ''],
     );
+    if (API_BENCH) {
+      const plainMax = m['api:plain-node:max']!;
+      for (const name of ['plain-node', 'api', 'api-key+rate-limit', 'api-no-cache']) {
+        rows.push(
+          [
+            `quote(ticker) ${name}: p99 ms at ${API_RATE}/s`,
+            m[`api:${name}:p99`]!,
+            `achieved ${m[`api:${name}:achieved`]!.toLocaleString('en-US')}/s`,
+          ],
+          [
+            `quote(ticker) ${name}: flat-out req/s`,
+            m[`api:${name}:max`]!,
+            `${(m[`api:${name}:max`]! / plainMax).toFixed(2)} x plain Node`,
+          ],
+        );
+      }
+    }
     const w = Math.max(...rows.map(([n]) => n.length));
     const lines = [
       `${'measure'.padEnd(w)}  ${'median'.padStart(18)}  ratio`,
