@@ -10,3 +10,5 @@ export { migrate } from './pg-schema';
 export { QuoteRepository } from './quote-repository';
 export { createArchiveSink } from './create-sink';
 export { createArchiveReader, readerOver, type ArchiveCoverage, type ArchiveReader } from './reader';
+export { trimBoundMs } from './retention';
+export { lazyArchiveSink, type LazyArchiveSink } from './lazy-sink';

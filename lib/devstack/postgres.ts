@@ -114,8 +114,11 @@ export async function startPostgresServer(opts: PostgresServerOptions = {}): Pro
     process: proc,
     url,
     async stop() {
-      // SIGTERM is PostgreSQL's "smart" shutdown; runuser passes it on.
-      await proc.stop(10_000);
+      // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM, "smart", waits for every client to
+      // leave); runuser passes signals on.
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGINT');
+      await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5000))]);
+      await proc.stop(5000);
       if (temp) rmSync(dataDir, { recursive: true, force: true });
     },
   };
