@@ -5,6 +5,9 @@ import { DAY_MS, dayOf, dayRange } from './day';
 import type { ArchivedTick } from './rows';
 import type { ArchiveSink } from './sink';
 
+/** The last ms a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
 /** What the archive holds: the days with a manifest (verified copies). */
 export interface ArchiveCoverage {
   /** Archived UTC days, ascending; gaps are days not (yet) archived. */
@@ -44,7 +47,7 @@ export function readerOver(sink: ArchiveSink): ArchiveReader {
     async history(ticker, fromMs, toMs, limit) {
       if (!(toMs > fromMs) || limit <= 0) return [];
       const first = dayOf(Math.max(0, fromMs - DAY_MS));
-      const last = dayOf(toMs - 1 + DAY_MS);
+      const last = dayOf(Math.min(toMs - 1 + DAY_MS, MAX_DATE_MS));
       const days = (await sink.listDays()).filter((d) => d >= first && d <= last);
       if (sink.kind === 'parquet' && days.length === 0) return [];
       return sink.history(ticker, fromMs, toMs, limit, days);
