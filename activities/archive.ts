@@ -150,7 +150,11 @@ export function createArchiveActivities(deps: ActivityDeps) {
     return d.state();
   }
 
-  async function sinkDigest(sink: ArchiveSink, dataset: Dataset, day: string): Promise<DigestState> {
+  async function sinkDigest(
+    sink: ArchiveSink,
+    dataset: Dataset,
+    day: string,
+  ): Promise<DigestState> {
     const d = new RowDigest();
     if (dataset === 'ticks') {
       for await (const rows of sink.scanTicks(day)) {
@@ -192,9 +196,11 @@ export function createArchiveActivities(deps: ActivityDeps) {
       const resume = ctx?.info.heartbeatDetails as CopyProgress | undefined;
       const from = resume?.day === day ? resume.checkpoint : undefined;
       const writer = await sink.openDay(day, from?.position);
-      const sourceComplete = !(await Promise.all(
-        (['ticks', 'anomalies'] as const).map((ds) => droppedSince(redis, streams[ds], start)),
-      )).some(Boolean);
+      const sourceComplete = !(
+        await Promise.all(
+          (['ticks', 'anomalies'] as const).map((ds) => droppedSince(redis, streams[ds], start)),
+        )
+      ).some(Boolean);
       if (from) log.info({ checkpoint: from }, 'resuming the copy from its checkpoint');
 
       const state: Record<Dataset, { fromId: string; toId: string; digest: RowDigest }> = {
@@ -210,7 +216,11 @@ export function createArchiveActivities(deps: ActivityDeps) {
         },
       };
       let checkpoint = from;
-      let position: SinkPosition = from?.position ?? { ticksAfter: '', anomaliesAfter: '', part: 0 };
+      let position: SinkPosition = from?.position ?? {
+        ticksAfter: '',
+        anomaliesAfter: '',
+        part: 0,
+      };
       const progress = (phase: Dataset, lastMs: number): CopyProgress => ({
         day,
         phase,
@@ -220,7 +230,8 @@ export function createArchiveActivities(deps: ActivityDeps) {
         checkpoint,
       });
       try {
-        const phases: Dataset[] = from?.phase === 'anomalies' ? ['anomalies'] : ['ticks', 'anomalies'];
+        const phases: Dataset[] =
+          from?.phase === 'anomalies' ? ['anomalies'] : ['ticks', 'anomalies'];
         for (const phase of phases) {
           const s = state[phase];
           let sinceFlush = 0;
@@ -267,7 +278,12 @@ export function createArchiveActivities(deps: ActivityDeps) {
       }
       const result: CopyResult = {
         day,
-        ticks: { stream: streams.ticks, fromId: state.ticks.fromId, toId: state.ticks.toId, digest: state.ticks.digest.state() },
+        ticks: {
+          stream: streams.ticks,
+          fromId: state.ticks.fromId,
+          toId: state.ticks.toId,
+          digest: state.ticks.digest.state(),
+        },
         anomalies: {
           stream: streams.anomalies,
           fromId: state.anomalies.fromId,
@@ -279,7 +295,11 @@ export function createArchiveActivities(deps: ActivityDeps) {
       };
       stop();
       log.info(
-        { ticks: result.ticks.digest.count, anomalies: result.anomalies.digest.count, sink: sink.kind },
+        {
+          ticks: result.ticks.digest.count,
+          anomalies: result.anomalies.digest.count,
+          sink: sink.kind,
+        },
         'day copied',
       );
       return result;

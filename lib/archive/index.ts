@@ -9,6 +9,11 @@ export { createPgSink, type PgSinkOptions } from './pg-sink';
 export { migrate } from './pg-schema';
 export { QuoteRepository } from './quote-repository';
 export { createArchiveSink } from './create-sink';
-export { createArchiveReader, readerOver, type ArchiveCoverage, type ArchiveReader } from './reader';
+export {
+  createArchiveReader,
+  readerOver,
+  type ArchiveCoverage,
+  type ArchiveReader,
+} from './reader';
 export { trimBoundMs } from './retention';
 export { lazyArchiveSink, type LazyArchiveSink } from './lazy-sink';

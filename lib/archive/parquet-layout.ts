@@ -18,7 +18,9 @@ export const DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
 export function partitionValue(value: string): string {
   if (value === '') return DEFAULT_PARTITION;
   return value.replace(/[^A-Za-z0-9 _.,&()+-]/g, (c) =>
-    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    [...Buffer.from(c, 'utf8')]
+      .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
   );
 }
 

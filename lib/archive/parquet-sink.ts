@@ -280,7 +280,8 @@ class ParquetDayWriter implements DayWriter {
   async abort(): Promise<void> {
     const writers = await Promise.allSettled(this.open.values());
     this.open.clear();
-    for (const w of writers) if (w.status === 'fulfilled') await w.value.close().catch(() => undefined);
+    for (const w of writers)
+      if (w.status === 'fulfilled') await w.value.close().catch(() => undefined);
   }
 }
 

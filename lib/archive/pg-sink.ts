@@ -5,12 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { dayRange } from './day';
 import type { ArchiveManifest } from './manifest';
 import { migrate } from './pg-schema';
-import {
-  QuoteRepository,
-  TICK_COLUMNS,
-  tickOfRecord,
-  type TickRecord,
-} from './quote-repository';
+import { QuoteRepository, TICK_COLUMNS, tickOfRecord, type TickRecord } from './quote-repository';
 import type { ArchivedAnomaly, ArchivedTick } from './rows';
 import type { ArchiveSink, Dataset, DayWriter, SinkPosition } from './sink';
 
@@ -179,7 +174,9 @@ export interface PgSinkOptions {
 }
 
 /** The PostgreSQL sink; runs the migrations before it returns. */
-export async function createPgSink(opts: PgSinkOptions): Promise<ArchiveSink & { repository: QuoteRepository; pool: Pool }> {
+export async function createPgSink(
+  opts: PgSinkOptions,
+): Promise<ArchiveSink & { repository: QuoteRepository; pool: Pool }> {
   const pool = new Pool({ connectionString: opts.url, max: opts.poolSize ?? 4 });
   pool.on('error', () => undefined); // an idle client's error surfaces on its next use
   await migrate(pool);

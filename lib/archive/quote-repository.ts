@@ -98,7 +98,12 @@ export class QuoteRepository {
   }
 
   /** Ticks of `ticker` with fromMs <= ts < toMs, ascending by (ts, stream id), at most `limit`. */
-  async query(ticker: string, fromMs: number, toMs: number, limit: number): Promise<ArchivedTick[]> {
+  async query(
+    ticker: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<ArchivedTick[]> {
     const { rows } = await this.pool.query<TickRecord>(
       `SELECT ${TICK_COLUMNS} FROM archive_ticks
        WHERE ticker = $1 AND ts_ms >= $2 AND ts_ms < $3

@@ -95,7 +95,12 @@ describe('trimBoundMs (retention)', () => {
       }),
     ).toBe(day('2026-11-24'));
     expect(
-      trimBoundMs({ firstEntryMs: undefined, archivedDays: archived, nowMs: now, retentionDays: 0 }),
+      trimBoundMs({
+        firstEntryMs: undefined,
+        archivedDays: archived,
+        nowMs: now,
+        retentionDays: 0,
+      }),
     ).toBeUndefined();
     expect(DAY).toBe(dayRange('2026-11-24').end - dayRange('2026-11-24').start);
   });

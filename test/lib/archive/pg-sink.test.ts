@@ -104,7 +104,11 @@ describe('PostgreSQL sink and QuoteRepository', () => {
       await w1.flush();
       await w1.appendTicks(ticks.slice(400, 500));
       await w1.abort();
-      const w2 = await sink.openDay(day, { ticksAfter: ticks[399]!.id, anomaliesAfter: '', part: 0 });
+      const w2 = await sink.openDay(day, {
+        ticksAfter: ticks[399]!.id,
+        anomaliesAfter: '',
+        part: 0,
+      });
       await w2.appendTicks(ticks.slice(400));
       await w2.appendAnomalies(anomalies);
       await w2.publish();
