@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   archiveWorkflowId,
   canonicalAnomaly,
@@ -231,9 +232,9 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
       });
       const err = await h.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect(String((err as WorkflowFailedError).cause?.cause?.message)).toMatch(
-        /not over yet|bad day/,
-      );
+      const cause = (err as WorkflowFailedError).cause?.cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toMatch(/^(DayNotClosed|BadDay)$/);
     }
   });
 });
