@@ -27,6 +27,8 @@ export interface ArchiveDayResult {
    */
   readonly outcome: 'archived' | 'already-archived' | 'already-running';
   readonly manifest?: ArchiveManifest;
+  /** True when the copy went on from a checkpoint of an attempt that died. */
+  readonly resumedCopy?: boolean;
   readonly trim?: TrimResult;
 }
 
@@ -88,9 +90,11 @@ export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDa
   const { long, short } = activities(input.heartbeatTimeoutMs ?? 60_000);
   let manifest = (await short.readArchiveManifest({ day })) ?? undefined;
   const outcome = manifest ? 'already-archived' : 'archived';
+  let resumedCopy: boolean | undefined;
   // A mismatch means the copy differs from Redis: copy once more from scratch, then give up.
   for (let attempt = 1; !manifest; attempt++) {
     const copy = await long.copyDayToArchive({ day });
+    resumedCopy = copy.resumed;
     try {
       manifest = await long.verifyArchivedDay({ copy });
     } catch (err) {
@@ -99,5 +103,5 @@ export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDa
   }
   if (outcome === 'archived') await short.writeArchiveManifest({ manifest });
   const trim = await short.trimArchived();
-  return { day, outcome, manifest, trim };
+  return { day, outcome, manifest, resumedCopy, trim };
 }
