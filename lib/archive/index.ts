@@ -17,3 +17,4 @@ export {
 } from './reader';
 export { trimBoundMs } from './retention';
 export { lazyArchiveSink, type LazyArchiveSink } from './lazy-sink';
+export { restoreDay, RestoreError, type RestoreOptions } from './restore';

@@ -159,12 +159,13 @@ class PgDayWriter implements DayWriter {
     this.client.release();
   }
 
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
     // A COPY cut short leaves the connection unusable: destroy it rather than reuse it (the
     // open COPY then fails, as it should, with nobody left to hear it).
     this.copy?.stream.on('error', () => undefined);
     this.copy = undefined;
     this.client.release(true);
+    return Promise.resolve();
   }
 }
 

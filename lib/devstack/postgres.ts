@@ -68,7 +68,9 @@ function chownToPg(path: string): void {
 }
 
 /** Starts a local PostgreSQL cluster (initdb on first use) and waits until it answers. */
-export async function startPostgresServer(opts: PostgresServerOptions = {}): Promise<PostgresServer> {
+export async function startPostgresServer(
+  opts: PostgresServerOptions = {},
+): Promise<PostgresServer> {
   const bin = findPostgresBin();
   const temp = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fin-line-pg-'));

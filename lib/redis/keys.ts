@@ -35,6 +35,8 @@ export interface Keys {
    * for dropping duplicates; expires with the de-duplication window.
    */
   dedupe(feed: string, bucket: number): string;
+  /** Stream: one archived day's ticks put back by `npm run archive -- restore` (original ids). */
+  restoredEvents(day: string): string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -52,6 +54,7 @@ export function createKeys(prefix = ''): Keys {
     latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
     batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
     dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,
+    restoredEvents: (day) => `${prefix}restored:normalized:${day}`,
   };
 }
 

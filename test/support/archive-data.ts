@@ -1,6 +1,12 @@
 import { dayRange } from '../../lib/archive';
 import type { StoredTick } from '../../lib/domain';
-import { encodeAnomaly, encodeTick, type Keys, type Redis, type StoredAnomaly } from '../../lib/redis';
+import {
+  encodeAnomaly,
+  encodeTick,
+  type Keys,
+  type Redis,
+  type StoredAnomaly,
+} from '../../lib/redis';
 
 /** Tickers of several sectors (as in reference/sectors.json), one unknown to it. */
 export const TICKERS: readonly [string, string][] = [

@@ -136,7 +136,11 @@ describe('archive worker killed between copy and trim', () => {
 
     // Kill 2: the manifest is written, the trim (which waits ARCHIVE_TEST_DELAY_MS) not yet.
     const second = spawnWorker(2);
-    await eventually(async () => existsSync(layout.manifest(dir, DAY)), 60_000, 'the manifest');
+    await eventually(
+      () => Promise.resolve(existsSync(layout.manifest(dir, DAY))),
+      60_000,
+      'the manifest',
+    );
     await kill(second);
     expect(await fx.redis.xlen(fx.keys.normalizedEvents)).toBe(total);
 

@@ -3,6 +3,7 @@ import {
   BadDayError,
   canonicalTick,
   compareStreamIds,
+  type DigestState,
   dayIdRange,
   dayRange,
   daysBetween,
@@ -140,7 +141,7 @@ describe('RowDigest', () => {
     expect(changed.state().count).toBe(4);
     expect(changed.state().sum).not.toBe(a.state().sum);
     // The state survives JSON (heartbeat details) and goes on counting.
-    const resumed = new RowDigest(JSON.parse(JSON.stringify(lost.state())));
+    const resumed = new RowDigest(JSON.parse(JSON.stringify(lost.state())) as DigestState);
     resumed.add(rows[0]!);
     expect(resumed.state()).toEqual(a.state());
   });
