@@ -67,18 +67,20 @@ function isMismatch(err: unknown): boolean {
  * manifest (the commit point) → trim Redis to what the retention policy allows. A day with a
  * manifest is not copied again, so a re-run only trims (a no-op the second time).
  *
- * A day always runs under the workflow id `archive-<day>`: a run started otherwise (the
- * Schedule's, whose intended start time decides the day, backfills included) starts that
- * child, so two archives of one day never run at once.
+ * A run without a day (the Schedule's: its intended start time decides the day, backfills
+ * included) starts the day's run as a child under the id `archive-<day>`, as the CLI and
+ * startArchiveDay do: one id per day, so two archives of one day never run at once.
  */
 export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDayResult> {
-  const info = workflowInfo();
-  const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
-  const day = input.day ?? previousUtcDay(scheduled ?? info.startTime);
-  const dayId = archiveWorkflowId(day);
-  if (info.workflowId !== dayId) {
+  if (input.day === undefined) {
+    const info = workflowInfo();
+    const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
+    const day = previousUtcDay(scheduled ?? info.startTime);
     try {
-      return await executeChild(archiveDay, { workflowId: dayId, args: [{ ...input, day }] });
+      return await executeChild(archiveDay, {
+        workflowId: archiveWorkflowId(day),
+        args: [{ ...input, day }],
+      });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         return { day, outcome: 'already-running' };
@@ -86,6 +88,7 @@ export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDa
       throw err;
     }
   }
+  const { day } = input;
 
   const { long, short } = activities(input.heartbeatTimeoutMs ?? 60_000);
   let manifest = (await short.readArchiveManifest({ day })) ?? undefined;
