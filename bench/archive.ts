@@ -28,10 +28,17 @@ import { createKeys, createRedis, type Redis } from '../lib/redis';
  *   read ceiling    plain XRANGE paging of the same range (what the copy reads);
  *   write ceiling   the sink alone, fed synthetic ticks (no Redis, no decoding).
  * Also once per sink: the verify step (re-read of the source and of the archive).
- * Redis runs without persistence; the PostgreSQL cluster is throw-away with fsync off.
+ * Redis runs without persistence; the PostgreSQL cluster is throw-away with fsync off. The
+ * children run with a V8 heap capped at ARCHIVE_BENCH_HEAP_MB (default 512).
  */
 
 const DAY = '2025-06-02';
+/**
+ * The children's V8 heap cap (ARCHIVE_BENCH_HEAP_MB): the copy streams, so it runs in a small
+ * heap whatever the day's size; without a cap V8 lets garbage pile up on a big machine and the
+ * peak RSS says more about the collector than about the copy.
+ */
+const HEAP_MB = Number(process.env.ARCHIVE_BENCH_HEAP_MB ?? 512);
 const LABELS = {
   copyParquet: 'copy → Parquet',
   copyPostgres: 'copy → PostgreSQL',
@@ -164,7 +171,15 @@ function runChild(measure: Measure, env: Env, events: number): Promise<Sample> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', __filename, '--child', measure, String(events)],
+      [
+        `--max-old-space-size=${HEAP_MB}`,
+        '--import',
+        'tsx',
+        __filename,
+        '--child',
+        measure,
+        String(events),
+      ],
       { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${measure}: ${err.message}\n${stderr}`));
@@ -262,7 +277,7 @@ async function main(): Promise<void> {
     });
     const w = 26;
     const lines = [
-      `archive bench: ${events} ticks in one day, ${runs} run(s), medians (seed ${seedSecs.toFixed(1)} s, Redis ${redisMb} MiB)`,
+      `archive bench: ${events} ticks in one day, ${runs} run(s), medians, heap cap ${HEAP_MB} MiB (seed ${seedSecs.toFixed(1)} s, Redis ${redisMb} MiB)`,
       `${'measure'.padEnd(w)}  ${'events/s'.padStart(10)}  ${'seconds'.padStart(8)}  ${'peak RSS MiB'.padStart(12)}`,
       ...table.map(
         (t) =>
