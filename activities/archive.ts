@@ -71,6 +71,9 @@ export interface TrimResult {
   readonly anomalies: { readonly minId: string | null; readonly removed: number };
 }
 
+/** Entries removed per approximate XTRIM call. */
+const TRIM_STEP = 100_000;
+
 function checkedRange(day: string): { start: number; end: number } {
   try {
     return dayRange(day);
@@ -164,6 +167,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
     } else {
       for await (const rows of sink.scanAnomalies(day)) {
         for (const r of rows) d.add(canonicalAnomaly(r));
+        inActivity()?.heartbeat({ day, step: 'verify', dataset });
       }
     }
     return d.state();
@@ -379,7 +383,18 @@ export function createArchiveActivities(deps: ActivityDeps) {
         });
         if (bound === undefined) continue;
         const minId = `${bound}-0`;
-        const removed = Number(await redis.xtrim(streams[dataset], 'MINID', minId));
+        // Whole radix-tree nodes first, TRIM_STEP entries per call, so Redis keeps serving
+        // between calls whatever the day's size; then the exact bound (a node's worth at most).
+        let removed = 0;
+        for (;;) {
+          const n = Number(
+            await redis.xtrim(streams[dataset], 'MINID', '~', minId, 'LIMIT', TRIM_STEP),
+          );
+          removed += n;
+          inActivity()?.heartbeat({ step: 'trim', dataset, removed });
+          if (n === 0) break;
+        }
+        removed += Number(await redis.xtrim(streams[dataset], 'MINID', minId));
         out[dataset] = { minId, removed };
         metrics.archiveTrimmed.inc({ dataset }, removed);
       }
