@@ -68,6 +68,14 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
       // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
       maxCachedWorkflows: 100,
     });
+    if (config.archive.sink === 'postgres') {
+      // The archive schema's migrations run at start-up; a database not up yet is not fatal:
+      // the first archive opens the sink (and migrates) again.
+      deps.archiveSink?.get().then(
+        () => logger.info('archive sink ready (PostgreSQL schema migrated)'),
+        (err: unknown) => logger.warn({ err }, 'archive sink not ready; retried on first use'),
+      );
+    }
     const shutdown = () => {
       stopping.abort();
       if (worker.getState() === 'RUNNING') worker.shutdown();
