@@ -91,16 +91,34 @@ function inActivity(): Context | undefined {
   }
 }
 
-/** True when Redis had already dropped entries at or after `startMs` (the pipeline's MAXLEN). */
-async function droppedSince(redis: Redis, stream: string, startMs: number): Promise<boolean> {
-  const info = (await redis.xinfo('STREAM', stream).catch(() => [])) as unknown[];
-  for (let i = 0; i + 1 < info.length; i += 2) {
-    if (info[i] === 'max-deleted-entry-id') {
-      const [ms = '0'] = String(info[i + 1]).split('-');
-      return Number(ms) >= startMs;
-    }
-  }
-  return false;
+/**
+ * True when something other than the archive's own trim (the pipeline's MAXLEN cap, XDEL) may
+ * have removed entries at or after `startMs` from `stream`. Redis 7.0 does not record what
+ * XTRIM removed, so this reasons from the stream's head: a head at or before the day's start
+ * means nothing of the day was cut from the head; a head inside or past it is explained only
+ * by the archive's trims (whose resulting head `archiveTrim` records) or by a stream that never
+ * lost an entry (entries-added = length).
+ */
+async function droppedSince(
+  redis: Redis,
+  stream: string,
+  trimRecord: string,
+  startMs: number,
+): Promise<boolean> {
+  const raw = (await redis.xinfo('STREAM', stream).catch(() => undefined)) as unknown[] | undefined;
+  if (!raw) return false; // no stream: nothing was ever there
+  const info = new Map<string, unknown>();
+  for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
+  const first = info.get('first-entry') as [string, string[]] | null | undefined;
+  const head = first?.[0];
+  const headMs = head === undefined ? Infinity : Number(head.split('-')[0]);
+  if (headMs < startMs || head === `${startMs}-0`) return false;
+  if (Number(info.get('entries-added')) === Number(info.get('length'))) return false;
+  const afterOurTrim = await redis.hget(trimRecord, stream);
+  if (head !== undefined && afterOurTrim === head) return false;
+  // Empty now: everything went; only a concern if it ever held entries at or after the start.
+  const lastMs = Number(String(info.get('last-generated-id') ?? '0-0').split('-')[0]);
+  return head !== undefined || lastMs >= startMs;
 }
 
 /** Pages of a stream range, decoded. */
@@ -202,7 +220,9 @@ export function createArchiveActivities(deps: ActivityDeps) {
       const writer = await sink.openDay(day, from?.position);
       const sourceComplete = !(
         await Promise.all(
-          (['ticks', 'anomalies'] as const).map((ds) => droppedSince(redis, streams[ds], start)),
+          (['ticks', 'anomalies'] as const).map((ds) =>
+            droppedSince(redis, streams[ds], keys.archiveTrim, start),
+          ),
         )
       ).some(Boolean);
       if (from) log.info({ checkpoint: from }, 'resuming the copy from its checkpoint');
@@ -319,10 +339,17 @@ export function createArchiveActivities(deps: ActivityDeps) {
       const sink = await archive.get();
       const stop = timer('verify', sink);
       const problems: string[] = [];
+      const { start } = checkedRange(copy.day);
+      let sourceComplete = copy.sourceComplete;
       for (const dataset of ['ticks', 'anomalies'] as const) {
-        const source = await sourceDigest(dataset, copy.day);
         const stored = await sinkDigest(sink, dataset, copy.day);
         const copied = copy[dataset].digest;
+        // Entries of the day dropped from Redis since the copy began (the pipeline's MAXLEN
+        // cap, never our trim: the day has no manifest yet) leave nothing to compare against;
+        // the archive is then checked against what the copy read, and flagged incomplete.
+        const dropped = await droppedSince(redis, streams[dataset], keys.archiveTrim, start);
+        const source = dropped ? copied : await sourceDigest(dataset, copy.day);
+        if (dropped) sourceComplete = false;
         if (!sameDigest(source, stored) || !sameDigest(source, copied)) {
           problems.push(
             `${dataset}: source ${source.count}/${source.sum}, archive ${stored.count}/${stored.sum}, copied ${copied.count}/${copied.sum}`,
@@ -343,7 +370,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
         sink: sink.kind,
         ticks: copy.ticks,
         anomalies: copy.anomalies,
-        sourceComplete: copy.sourceComplete,
+        sourceComplete,
         verifiedAt: deps.now(),
       };
     },
@@ -395,6 +422,9 @@ export function createArchiveActivities(deps: ActivityDeps) {
           if (n === 0) break;
         }
         removed += Number(await redis.xtrim(streams[dataset], 'MINID', minId));
+        const head = (await redis.xrange(streams[dataset], '-', '+', 'COUNT', 1)) as StreamEntry[];
+        if (head[0]) await redis.hset(keys.archiveTrim, streams[dataset], head[0][0]);
+        else await redis.hdel(keys.archiveTrim, streams[dataset]);
         out[dataset] = { minId, removed };
         metrics.archiveTrimmed.inc({ dataset }, removed);
       }

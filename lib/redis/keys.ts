@@ -37,6 +37,11 @@ export interface Keys {
   dedupe(feed: string, bucket: number): string;
   /** Stream: one archived day's ticks put back by `npm run archive -- restore` (original ids). */
   restoredEvents(day: string): string;
+  /**
+   * Hash: stream key → the stream's first entry id right after the archive's last trim, to
+   * tell the archive's trims from entries dropped by anything else (MAXLEN).
+   */
+  readonly archiveTrim: string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -55,6 +60,7 @@ export function createKeys(prefix = ''): Keys {
     batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
     dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,
     restoredEvents: (day) => `${prefix}restored:normalized:${day}`,
+    archiveTrim: `${prefix}archive:trim`,
   };
 }
 
