@@ -117,7 +117,8 @@ async function droppedSince(
   const afterOurTrim = await redis.hget(trimRecord, stream);
   if (head !== undefined && afterOurTrim === head) return false;
   // Empty now: everything went; only a concern if it ever held entries at or after the start.
-  const lastMs = Number(String(info.get('last-generated-id') ?? '0-0').split('-')[0]);
+  const last = info.get('last-generated-id');
+  const lastMs = Number((typeof last === 'string' ? last : '0-0').split('-')[0]);
   return head !== undefined || lastMs >= startMs;
 }
 
