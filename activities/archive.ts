@@ -5,7 +5,6 @@ import {
   BadDayError,
   canonicalAnomaly,
   canonicalTick,
-  dayIdRange,
   dayRange,
   lazyArchiveSink,
   RowDigest,
@@ -14,62 +13,17 @@ import {
   type ArchiveManifest,
   type ArchiveSink,
   type Dataset,
-  type DatasetManifest,
   type DigestState,
   type SinkPosition,
 } from '../lib/archive';
-import { decodeAnomaly, decodeTick, type Redis } from '../lib/redis';
+import { decodeAnomaly, decodeTick } from '../lib/redis';
 import { activityLogger, type ActivityDeps } from './deps';
 import type { StreamEntry } from './stream-reader';
+import { droppedSince, fieldBytes, pages } from './archive-source';
+import type { CopyProgress, CopyResult, TrimResult } from './archive-types';
 
 export type { ArchiveManifest } from '../lib/archive';
-
-/** Error types the archive workflow must not retry. */
-export const ARCHIVE_ERRORS = {
-  badDay: 'BadDay',
-  dayNotClosed: 'DayNotClosed',
-  mismatch: 'ArchiveMismatch',
-} as const;
-
-/** Where a copy resumes after a crash: all up to here is flushed in the sink. */
-export interface CopyCheckpoint {
-  readonly phase: Dataset;
-  readonly position: SinkPosition;
-  readonly ticks: DatasetProgress;
-  readonly anomalies: DatasetProgress;
-}
-
-interface DatasetProgress {
-  readonly fromId: string;
-  readonly toId: string;
-  readonly digest: DigestState;
-}
-
-/** The copy's heartbeat details: its resume point and its progress (the CLI's progress bar). */
-export interface CopyProgress {
-  readonly day: string;
-  readonly phase: Dataset;
-  /** Entries copied so far, per dataset (this attempt's included). */
-  readonly ticks: number;
-  readonly anomalies: number;
-  /** Share of the day's time range copied in the current phase, 0..1. */
-  readonly fraction: number;
-  readonly checkpoint: CopyCheckpoint | undefined;
-}
-
-/** What a copy wrote: the manifest's datasets, before verification. */
-export interface CopyResult {
-  readonly day: string;
-  readonly ticks: DatasetManifest;
-  readonly anomalies: DatasetManifest;
-  readonly sourceComplete: boolean;
-  readonly resumed: boolean;
-}
-
-export interface TrimResult {
-  readonly ticks: { readonly minId: string | null; readonly removed: number };
-  readonly anomalies: { readonly minId: string | null; readonly removed: number };
-}
+export * from './archive-types';
 
 /** Entries removed per approximate XTRIM call. */
 const TRIM_STEP = 100_000;
@@ -89,61 +43,6 @@ function inActivity(): Context | undefined {
   } catch {
     return undefined; // called directly (CLI, bench, tests)
   }
-}
-
-/**
- * True when something other than the archive's own trim (the pipeline's MAXLEN cap, XDEL) may
- * have removed entries at or after `startMs` from `stream`. Redis 7.0 does not record what
- * XTRIM removed, so this reasons from the stream's head: a head at or before the day's start
- * means nothing of the day was cut from the head; a head inside or past it is explained only
- * by the archive's trims (whose resulting head `archiveTrim` records) or by a stream that never
- * lost an entry (entries-added = length).
- */
-async function droppedSince(
-  redis: Redis,
-  stream: string,
-  trimRecord: string,
-  startMs: number,
-): Promise<boolean> {
-  const raw = (await redis.xinfo('STREAM', stream).catch(() => undefined)) as unknown[] | undefined;
-  if (!raw) return false; // no stream: nothing was ever there
-  const info = new Map<string, unknown>();
-  for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
-  const first = info.get('first-entry') as [string, string[]] | null | undefined;
-  const head = first?.[0];
-  const headMs = head === undefined ? Infinity : Number(head.split('-')[0]);
-  if (headMs < startMs || head === `${startMs}-0`) return false;
-  if (Number(info.get('entries-added')) === Number(info.get('length'))) return false;
-  const afterOurTrim = await redis.hget(trimRecord, stream);
-  if (head !== undefined && afterOurTrim === head) return false;
-  // Empty now: everything went; only a concern if it ever held entries at or after the start.
-  const last = info.get('last-generated-id');
-  const lastMs = Number((typeof last === 'string' ? last : '0-0').split('-')[0]);
-  return head !== undefined || lastMs >= startMs;
-}
-
-/** Pages of a stream range, decoded. */
-async function* pages(
-  redis: Redis,
-  stream: string,
-  fromExclusive: string,
-  day: string,
-  pageSize: number,
-): AsyncGenerator<StreamEntry[]> {
-  const { first, last } = dayIdRange(day);
-  let cursor = fromExclusive ? `(${fromExclusive}` : first;
-  for (;;) {
-    const page = (await redis.xrange(stream, cursor, last, 'COUNT', pageSize)) as StreamEntry[];
-    if (page.length > 0) yield page;
-    if (page.length < pageSize) return;
-    cursor = `(${page[page.length - 1]![0]}`;
-  }
-}
-
-function fieldBytes(fields: readonly string[]): number {
-  let n = 0;
-  for (const f of fields) n += f.length;
-  return n;
 }
 
 export function createArchiveActivities(deps: ActivityDeps) {

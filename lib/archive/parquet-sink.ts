@@ -1,9 +1,19 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ParquetReader, ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
+import { ParquetReader, ParquetWriter, type ParquetSchema } from '@dsnp/parquetjs';
 import { compareStreamIds } from './day';
 import type { ArchiveManifest } from './manifest';
 import { layout, partitionValueOf, partNumber } from './parquet-layout';
+import {
+  ANOMALY_SCHEMA,
+  anomalyOf,
+  anomalyRow,
+  ms,
+  TICK_SCHEMA,
+  tickOf,
+  tickRow,
+  type Row,
+} from './parquet-rows';
 import type { ArchivedAnomaly, ArchivedTick } from './rows';
 import { byTsThenId, type ArchiveSink, type DayWriter, type SinkPosition } from './sink';
 
@@ -14,129 +24,12 @@ import { byTsThenId, type ArchiveSink, type DayWriter, type SinkPosition } from 
  * TIMESTAMP_MILLIS so DuckDB and pandas see timestamps.
  */
 
-type FieldType = 'UTF8' | 'DOUBLE' | 'TIMESTAMP_MILLIS';
-
-/** Every column SNAPPY-compressed (parquetjs sets compression per field). */
-function schema(fields: Record<string, [FieldType, 'optional'?]>): ParquetSchema {
-  return new ParquetSchema(
-    Object.fromEntries(
-      Object.entries(fields).map(([name, [type, opt]]) => [
-        name,
-        { type, compression: 'SNAPPY', optional: opt === 'optional' },
-      ]),
-    ),
-  );
-}
-
-const TICK_SCHEMA = schema({
-  id: ['UTF8'],
-  ticker: ['UTF8'],
-  kind: ['UTF8'],
-  price: ['UTF8'],
-  size: ['UTF8', 'optional'],
-  bid: ['UTF8', 'optional'],
-  ask: ['UTF8', 'optional'],
-  ts: ['TIMESTAMP_MILLIS'],
-  source: ['UTF8'],
-  feed: ['UTF8'],
-  seq: ['UTF8'],
-  raw_id: ['UTF8'],
-});
-
-const ANOMALY_SCHEMA = schema({
-  id: ['UTF8'],
-  type: ['UTF8'],
-  severity: ['UTF8'],
-  ticker: ['UTF8'],
-  price: ['UTF8'],
-  statistic: ['DOUBLE'],
-  threshold: ['DOUBLE'],
-  ts: ['TIMESTAMP_MILLIS'],
-  source_ids: ['UTF8'],
-  detected_at: ['TIMESTAMP_MILLIS'],
-});
-
 export interface ParquetSinkOptions {
   readonly dir: string;
   /** Rows per row group (per open partition file). */
   readonly rowGroupSize: number;
   /** Ticker → sector, to read only the ticker's partition in `history`. */
   readonly sectors: ReadonlyMap<string, string>;
-}
-
-type Row = Record<string, unknown>;
-
-function tickRow(t: ArchivedTick): Row {
-  return {
-    id: t.id,
-    ticker: t.ticker,
-    kind: t.kind,
-    price: t.price,
-    size: t.size,
-    bid: t.bid,
-    ask: t.ask,
-    ts: new Date(t.ts),
-    source: t.source,
-    feed: t.feed,
-    seq: t.seq,
-    raw_id: t.rawId,
-  };
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-function ms(v: unknown): number {
-  return v instanceof Date ? v.getTime() : Number(v);
-}
-
-function tickOf(r: Row, sector: string): ArchivedTick {
-  return {
-    id: str(r.id),
-    ticker: str(r.ticker),
-    kind: str(r.kind) === 'quote' ? 'quote' : 'trade',
-    price: str(r.price),
-    ...(typeof r.size === 'string' ? { size: r.size } : {}),
-    ...(typeof r.bid === 'string' ? { bid: r.bid } : {}),
-    ...(typeof r.ask === 'string' ? { ask: r.ask } : {}),
-    ts: ms(r.ts),
-    sector,
-    source: str(r.source),
-    feed: str(r.feed),
-    seq: str(r.seq),
-    rawId: str(r.raw_id),
-  };
-}
-
-function anomalyRow(a: ArchivedAnomaly): Row {
-  return {
-    id: a.id,
-    type: a.type,
-    severity: a.severity,
-    ticker: a.ticker,
-    price: a.price,
-    statistic: a.statistic,
-    threshold: a.threshold,
-    ts: new Date(a.ts),
-    source_ids: a.sourceIds.join(','),
-    detected_at: new Date(a.detectedAt),
-  };
-}
-
-function anomalyOf(r: Row): ArchivedAnomaly {
-  const ids = str(r.source_ids);
-  return {
-    id: str(r.id),
-    type: str(r.type) as ArchivedAnomaly['type'],
-    severity: str(r.severity) as ArchivedAnomaly['severity'],
-    ticker: str(r.ticker),
-    price: str(r.price),
-    statistic: Number(r.statistic),
-    threshold: Number(r.threshold),
-    ts: ms(r.ts),
-    sourceIds: ids ? ids.split(',') : [],
-    detectedAt: ms(r.detected_at),
-  };
 }
 
 async function listDir(dir: string): Promise<string[]> {
