@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParquetReader, ParquetWriter, type ParquetSchema } from '@dsnp/parquetjs';
+import { materializeRecords } from '@dsnp/parquetjs/dist/lib/shred';
 import { compareStreamIds } from './day';
 import type { ArchiveManifest } from './manifest';
 import { layout, partitionValueOf, partNumber } from './parquet-layout';
@@ -57,6 +58,48 @@ async function* readRows(files: readonly string[]): AsyncGenerator<Row> {
         const row = (await cursor.next()) as Row | null;
         if (!row) break;
         yield row;
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+}
+
+/** A column's min and max in one row group (parquetjs decodes them when it opens a file). */
+function stats(
+  rowGroup: { columns: { meta_data?: { path_in_schema: string[]; statistics?: unknown } }[] },
+  column: string,
+): { min: unknown; max: unknown } | undefined {
+  const chunk = rowGroup.columns.find((c) => c.meta_data?.path_in_schema.join('.') === column);
+  const st = chunk?.meta_data?.statistics as
+    { min_value?: unknown; max_value?: unknown } | undefined;
+  if (st?.min_value == null || st.max_value == null) return undefined;
+  return { min: st.min_value, max: st.max_value };
+}
+
+/**
+ * Rows of the row groups whose statistics may hold `ticker` with fromMs <= ts < toMs: rows
+ * are in arrival order, so each row group spans a short stretch of time and a narrow history
+ * query decodes a few row groups instead of the whole file.
+ */
+async function* rowsInRange(
+  files: readonly string[],
+  ticker: string,
+  fromMs: number,
+  toMs: number,
+): AsyncGenerator<Row> {
+  for (const file of files) {
+    const reader = await ParquetReader.openFile(file);
+    try {
+      const envelope = reader.envelopeReader;
+      if (!envelope || !reader.metadata) continue;
+      for (const rg of reader.metadata.row_groups) {
+        const ts = stats(rg, 'ts');
+        if (ts && (ms(ts.max) < fromMs || ms(ts.min) >= toMs)) continue;
+        const tk = stats(rg, 'ticker');
+        if (tk && (ticker < String(tk.min) || ticker > String(tk.max))) continue;
+        const buffer = await envelope.readRowGroup(reader.schema, rg, []);
+        yield* materializeRecords(reader.schema, buffer);
       }
     } finally {
       await reader.close();
@@ -258,7 +301,7 @@ export function createParquetSink(opts: ParquetSinkOptions): ArchiveSink {
         );
         for (const d of dirs) {
           const s = partitionValueOf(d.slice(d.lastIndexOf('/') + 1));
-          for await (const r of readRows(await parts(d))) {
+          for await (const r of rowsInRange(await parts(d), ticker, fromMs, toMs)) {
             if (r.ticker !== ticker) continue;
             const ts = ms(r.ts);
             if (ts >= fromMs && ts < toMs) found.push(tickOf(r, s));

@@ -185,6 +185,16 @@ describe('Parquet sink', () => {
     expect(want.length).toBeGreaterThan(5);
     expect(await reader.history('AAPL', from, to, 1000)).toEqual(want);
     expect(await reader.history('AAPL', from, to, 3)).toEqual(want.slice(0, 3));
+    // Narrow windows: row groups (100 rows here) outside them are skipped by their statistics.
+    const t0 = dayRange('2026-11-20').start;
+    for (const [a, b] of [
+      [t0 + 10_000, t0 + 40_000],
+      [t0 + 99_500, t0 + 100_500],
+      [t0 + 250_000, dayRange('2026-11-21').start + 5_000],
+    ] as const) {
+      const narrow = written.filter((t) => t.ticker === 'JPM' && t.ts >= a && t.ts < b);
+      expect(await reader.history('JPM', a, b, 1000)).toEqual(narrow);
+    }
     // A ticker missing from the sectors reference is found by scanning every partition.
     const xyz = await reader.history('XYZ', 0, Date.now(), 5);
     expect(xyz.map((t) => t.ticker)).toEqual(['XYZ', 'XYZ', 'XYZ', 'XYZ', 'XYZ']);
