@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { LazyArchiveSink } from '../lib/archive';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { Keys, Redis } from '../lib/redis';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
    * short batches get the grace time to commit.
    */
   readonly shutdown: AbortSignal;
+  /** The archive sink, opened on first use; omitted: the archive activities open their own. */
+  readonly archiveSink?: LazyArchiveSink;
 }
 
 /**

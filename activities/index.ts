@@ -9,7 +9,14 @@ export { createWorkerMetrics, type WorkerMetrics } from './metrics';
 export type { FeedInput, FeedProgress } from './ingest';
 export { FEED_ERRORS } from './ingest';
 export type { BatchInput, BatchResult, QuarantineInput } from './pipeline';
-export type { ArchiveManifest } from './archive';
+export type {
+  ArchiveManifest,
+  CopyCheckpoint,
+  CopyProgress,
+  CopyResult,
+  TrimResult,
+} from './archive';
+export { ARCHIVE_ERRORS } from './archive';
 
 /** All activities, built from their dependencies (registered on the worker as one object). */
 export function createActivities(deps: ActivityDeps) {

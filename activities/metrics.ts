@@ -11,6 +11,10 @@ export interface WorkerMetrics {
   readonly batchDuration: Histogram<'stage'>;
   readonly batchesFailed: Counter<'stage'>;
   readonly anomalies: Counter<'type'>;
+  readonly archiveEvents: Counter<'dataset' | 'sink'>;
+  readonly archiveBytes: Counter<'dataset' | 'sink'>;
+  readonly archiveStepDuration: Histogram<'step' | 'sink'>;
+  readonly archiveTrimmed: Counter<'dataset'>;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -69,6 +73,31 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: 'finline_anomalies_total',
       help: 'Anomalies detected by type',
       labelNames: ['type'],
+      registers,
+    }),
+    archiveEvents: new Counter({
+      name: 'finline_archive_events_total',
+      help: 'Stream entries copied to the archive, by dataset (ticks, anomalies) and sink',
+      labelNames: ['dataset', 'sink'],
+      registers,
+    }),
+    archiveBytes: new Counter({
+      name: 'finline_archive_bytes_total',
+      help: 'Bytes of stream entry fields copied to the archive',
+      labelNames: ['dataset', 'sink'],
+      registers,
+    }),
+    archiveStepDuration: new Histogram({
+      name: 'finline_archive_step_duration_seconds',
+      help: 'Duration of archive steps (copy, verify, manifest, trim)',
+      labelNames: ['step', 'sink'],
+      buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      registers,
+    }),
+    archiveTrimmed: new Counter({
+      name: 'finline_archive_trimmed_total',
+      help: 'Stream entries removed from Redis by the retention trim',
+      labelNames: ['dataset'],
       registers,
     }),
   };

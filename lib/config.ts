@@ -159,6 +159,18 @@ const envSchema = z.object({
   ARCHIVE_CRON: z.string().min(9).default('0 2 * * *'),
   ARCHIVE_TIMEZONE: z.string().min(1).default('UTC'),
   ARCHIVE_DIR: z.string().min(1).optional(),
+  ARCHIVE_SINK: z.enum(['parquet', 'postgres']).default('parquet'),
+  /** Unset with ARCHIVE_SINK=postgres: `npm start` launches a local cluster; workers refuse. */
+  ARCHIVE_PG_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  ARCHIVE_RETENTION_DAYS: int(7, 0, 3650),
+  ARCHIVE_CATCHUP_DAYS: int(1, 1, 365),
+  ARCHIVE_PAGE_SIZE: int(5000, 100, 100_000),
+  ARCHIVE_ROW_GROUP_SIZE: int(20_000, 100, 1_000_000),
+  ARCHIVE_CHECKPOINT_EVENTS: int(1_000_000, 1000),
+  ARCHIVE_TEST_DELAY_MS: int(0, 0, 600_000),
 });
 
 /** Keys whose values never appear in a ConfigError (it is logged). */
@@ -304,7 +316,26 @@ export interface Config {
       >
     >;
   };
-  readonly archive: { readonly cron: string; readonly timezone: string; readonly dir: string };
+  readonly archive: {
+    readonly cron: string;
+    readonly timezone: string;
+    /** Parquet sink root (and the manifests of that sink). */
+    readonly dir: string;
+    readonly sink: 'parquet' | 'postgres';
+    readonly pgUrl: string | undefined;
+    /** Whole UTC days before today that Redis keeps even once archived (the hot window). */
+    readonly retentionDays: number;
+    /** How far back the Schedule still runs nights it missed (server down). */
+    readonly catchupDays: number;
+    /** Stream entries per XRANGE page of the copy. */
+    readonly pageSize: number;
+    /** Parquet rows per row group: memory per open partition file. */
+    readonly rowGroupSize: number;
+    /** The copy makes its output durable and heartbeats a resume point every this many events. */
+    readonly checkpointEvents: number;
+    /** Test hook: the copy sleeps this long after each page and before trimming (0 = off). */
+    readonly testDelayMs: number;
+  };
 }
 
 /** Thrown for an invalid environment; its message names every bad key. */
@@ -454,6 +485,14 @@ export function loadConfig(env: Env = process.env): Config {
       cron: e.ARCHIVE_CRON,
       timezone: e.ARCHIVE_TIMEZONE,
       dir: e.ARCHIVE_DIR ?? `${e.DATA_DIR}/archive`,
+      sink: e.ARCHIVE_SINK,
+      pgUrl: e.ARCHIVE_PG_URL,
+      retentionDays: e.ARCHIVE_RETENTION_DAYS,
+      catchupDays: e.ARCHIVE_CATCHUP_DAYS,
+      pageSize: e.ARCHIVE_PAGE_SIZE,
+      rowGroupSize: e.ARCHIVE_ROW_GROUP_SIZE,
+      checkpointEvents: e.ARCHIVE_CHECKPOINT_EVENTS,
+      testDelayMs: e.ARCHIVE_TEST_DELAY_MS,
     },
   };
 }

@@ -86,6 +86,28 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', name: 'record' });
   const redis = createRedis(config.redis.url);
   const keys = createKeys(config.redis.keyPrefix);
+  // Yesterday's ticks for the archive, written first: explicit ids must precede the pipeline's.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const dayStart = Date.parse(`${yesterday}T00:00:00Z`);
+  for (let i = 0; i < 20; i++) {
+    await redis.xadd(
+      keys.normalizedEvents,
+      `${dayStart + i * 60_000}-0`,
+      'tick',
+      JSON.stringify({
+        ticker: 'AAPL',
+        kind: 'trade',
+        price: `1${i}.5`,
+        size: '1',
+        ts: dayStart + i * 60_000,
+        sector: 'Technology',
+        source: 'simulator',
+        feed: 'record',
+        seq: String(i),
+        raw_id: `${dayStart}-0`,
+      }),
+    );
+  }
   const sim = createSimulator({
     config: config.simulator,
     logger,
@@ -178,15 +200,30 @@ async function main(): Promise<void> {
       await save(client, name, h);
     }
 
-    // archiveDay: an explicit day and the scheduled default.
-    const day = new Date().toISOString().slice(0, 10);
+    // archiveDay: a day under its own id (copy, verify, manifest, trim), the same day again
+    // (manifest found: trim only), and a run without a day (the Schedule's), which starts the
+    // day's run as a child.
     const archive = await client.workflow.start('archiveDay', {
       taskQueue,
-      workflowId: 'archive-record',
-      args: [{ day }],
+      workflowId: `archive-${yesterday}`,
+      args: [{ day: yesterday }],
     });
     await archive.result();
     await save(client, 'archive-day', archive);
+    const again = await client.workflow.start('archiveDay', {
+      taskQueue,
+      workflowId: `archive-${yesterday}`,
+      args: [{ day: yesterday }],
+    });
+    await again.result();
+    await save(client, 'archive-day-again', again);
+    const dispatch = await client.workflow.start('archiveDay', {
+      taskQueue,
+      workflowId: 'archive-record-dispatch',
+      args: [{}],
+    });
+    await dispatch.result();
+    await save(client, 'archive-day-dispatch', dispatch);
   } finally {
     built.shutdown();
     await running;

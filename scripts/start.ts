@@ -13,6 +13,7 @@ import {
   waitFor,
   type ManagedProcess,
 } from '../lib/devstack';
+import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { bootstrapWorkflows } from '../lib/temporal/starters';
 
@@ -83,6 +84,19 @@ async function main(): Promise<void> {
       );
     }
 
+    // Archive on PostgreSQL without a URL: a local cluster in data/postgres, its URL passed
+    // to the worker and the API through the environment they inherit.
+    if (config.archive.sink === 'postgres' && !config.archive.pgUrl) {
+      const pg = await startPostgresServer({
+        dataDir: join(dataDir, 'postgres'),
+        logFile: join(logDir, 'postgres.log'),
+        durable: true,
+      });
+      started.push(pg.process);
+      process.env.ARCHIVE_PG_URL = pg.url;
+      logger.info({ url: pg.url }, 'started PostgreSQL for the archive');
+    }
+
     for (const [name, entry] of [
       ['simulator', 'simulator/main.ts'],
       ['worker', 'workers/main.ts'],
@@ -145,6 +159,7 @@ function printUrls(config: Config, logDir: string): void {
     `                  worker http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`,
     `                  simulator http://${config.simulator.host}:${config.simulator.port}/metrics`,
     `  Simulator       ws://${config.simulator.host}:${config.simulator.port} (POST /spike {"ticker":"AAPL","pct":10})`,
+    `  Archive         ${config.archive.sink === 'parquet' ? config.archive.dir : (process.env.ARCHIVE_PG_URL ?? '')} (npm run archive -- --help)`,
     `  Logs            ${logDir}/*.log`,
     '',
   ];

@@ -6,6 +6,7 @@ import {
   createWorkerMetrics,
   type ActivityDeps,
 } from '../activities';
+import { lazyArchiveSink } from '../lib/archive';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createKeys, createRedis } from '../lib/redis';
@@ -34,6 +35,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
   const { config, logger } = opts;
   const redis = createRedis(config.redis.url);
   const stopping = new AbortController();
+  const sectors = loadSectors(config.sectorsFile);
   const deps: ActivityDeps = {
     config,
     redis,
@@ -41,12 +43,14 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
     keys: createKeys(config.redis.keyPrefix),
     logger: logger.child({ module: 'activities' }),
     metrics: createWorkerMetrics(opts.registry),
-    sectors: loadSectors(config.sectorsFile),
+    sectors,
     now: Date.now,
     shutdown: stopping.signal,
+    archiveSink: lazyArchiveSink(config, sectors),
   };
   const close = async () => {
     await deps.blocking.close();
+    await deps.archiveSink?.close();
     await redis.quit().catch(() => redis.disconnect());
   };
   try {
@@ -64,6 +68,14 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
       // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
       maxCachedWorkflows: 100,
     });
+    if (config.archive.sink === 'postgres') {
+      // The archive schema's migrations run at start-up; a database not up yet is not fatal:
+      // the first archive opens the sink (and migrates) again.
+      deps.archiveSink?.get().then(
+        () => logger.info('archive sink ready (PostgreSQL schema migrated)'),
+        (err: unknown) => logger.warn({ err }, 'archive sink not ready; retried on first use'),
+      );
+    }
     const shutdown = () => {
       stopping.abort();
       if (worker.getState() === 'RUNNING') worker.shutdown();

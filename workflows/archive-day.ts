@@ -1,35 +1,110 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities, ArchiveManifest } from '../activities';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  executeChild,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, type RetryPolicy } from '@temporalio/common';
+import type { Activities, ArchiveManifest, TrimResult } from '../activities';
+import { archiveWorkflowId, previousUtcDay } from '../lib/archive/day';
 import { SCHEDULED_START_TIME } from '../lib/temporal/search-attributes';
+
+export { previousUtcDay } from '../lib/archive/day';
 
 export interface ArchiveDayInput {
   /** UTC day to archive, YYYY-MM-DD. Default: the day before the scheduled (or actual) start. */
   readonly day?: string;
+  /** How soon a copy on a dead worker is retried elsewhere (default 60 s). */
+  readonly heartbeatTimeoutMs?: number;
 }
 
-const { copyDayToArchive } = proxyActivities<Activities>({
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: '1m',
-  retry: {
+export interface ArchiveDayResult {
+  readonly day: string;
+  /**
+   * `archived`: copied, verified, manifest written; `already-archived`: the manifest was there
+   * (nothing copied); `already-running`: another run has the day (this one did nothing).
+   */
+  readonly outcome: 'archived' | 'already-archived' | 'already-running';
+  readonly manifest?: ArchiveManifest;
+  /** True when the copy went on from a checkpoint of an attempt that died. */
+  readonly resumedCopy?: boolean;
+  readonly trim?: TrimResult;
+}
+
+const NON_RETRYABLE = ['BadDay', 'DayNotClosed', 'ArchiveMismatch'];
+
+function activities(heartbeatTimeoutMs: number) {
+  const retry: RetryPolicy = {
     initialInterval: '5s',
     maximumInterval: '5m',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: ['BadDay'],
-  },
-});
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
+  const long = proxyActivities<Activities>({
+    startToCloseTimeout: '6h',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry,
+  });
+  const short = proxyActivities<Activities>({
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry,
+  });
+  return { long, short };
+}
 
-/** The UTC day before `at`, as YYYY-MM-DD. */
-export function previousUtcDay(at: Date): string {
-  return new Date(at.getTime() - 86_400_000).toISOString().slice(0, 10);
+function isMismatch(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === 'ArchiveMismatch'
+  );
 }
 
 /**
- * Archives one closed day. Started nightly by the archive Schedule, whose intended start
- * time (kept by backfills too) decides the day.
+ * Archives one closed UTC day: copy (streaming, resumable) → verify against the source →
+ * manifest (the commit point) → trim Redis to what the retention policy allows. A day with a
+ * manifest is not copied again, so a re-run only trims (a no-op the second time).
+ *
+ * A run without a day (the Schedule's: its intended start time decides the day, backfills
+ * included) starts the day's run as a child under the id `archive-<day>`, as the CLI and
+ * startArchiveDay do: one id per day, so two archives of one day never run at once.
  */
-export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveManifest> {
-  const info = workflowInfo();
-  const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
-  const day = input.day ?? previousUtcDay(scheduled ?? info.startTime);
-  return copyDayToArchive({ day });
+export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDayResult> {
+  if (input.day === undefined) {
+    const info = workflowInfo();
+    const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
+    const day = previousUtcDay(scheduled ?? info.startTime);
+    try {
+      return await executeChild(archiveDay, {
+        workflowId: archiveWorkflowId(day),
+        args: [{ ...input, day }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return { day, outcome: 'already-running' };
+      }
+      throw err;
+    }
+  }
+  const { day } = input;
+
+  const { long, short } = activities(input.heartbeatTimeoutMs ?? 60_000);
+  let manifest = (await short.readArchiveManifest({ day })) ?? undefined;
+  const outcome = manifest ? 'already-archived' : 'archived';
+  let resumedCopy: boolean | undefined;
+  // A mismatch means the copy differs from Redis: copy once more from scratch, then give up.
+  for (let attempt = 1; !manifest; attempt++) {
+    const copy = await long.copyDayToArchive({ day });
+    resumedCopy = copy.resumed;
+    try {
+      manifest = await long.verifyArchivedDay({ copy });
+    } catch (err) {
+      if (attempt >= 2 || !isMismatch(err)) throw err;
+    }
+  }
+  if (outcome === 'archived') await short.writeArchiveManifest({ manifest });
+  const trim = await short.trimArchived();
+  return { day, outcome, manifest, resumedCopy, trim };
 }

@@ -43,6 +43,13 @@ export interface Keys {
   readonly auditEvents: string;
   /** String: GCRA state (theoretical arrival time) of one API client; expires when idle. */
   rateLimit(clientId: string): string;
+  /** Stream: one archived day's ticks put back by `npm run archive -- restore` (original ids). */
+  restoredEvents(day: string): string;
+  /**
+   * Hash: stream key → the stream's first entry id right after the archive's last trim, to
+   * tell the archive's trims from entries dropped by anything else (MAXLEN).
+   */
+  readonly archiveTrim: string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -64,6 +71,8 @@ export function createKeys(prefix = ''): Keys {
     apiKey: (id) => `${prefix}api-keys:${id}`,
     auditEvents: `${prefix}audit:events`,
     rateLimit: (clientId) => `${prefix}ratelimit:${clientId}`,
+    restoredEvents: (day) => `${prefix}restored:normalized:${day}`,
+    archiveTrim: `${prefix}archive:trim`,
   };
 }
 

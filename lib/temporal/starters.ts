@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
 } from '@temporalio/client';
+import { archiveWorkflowId } from '../archive/day';
 import type { Config } from '../config';
 import type { FeedInput } from '../../activities';
 import { ADAPTER, FEED_NAME } from './search-attributes';
@@ -83,8 +84,12 @@ export async function ensureArchiveSchedule(
     workflowId: 'archive-day',
     args: [{}],
   };
-  // Never two archives at once; a missed night (server down) still runs within a day.
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
+  // Never two archives at once (each day also runs under its own id, archive-<day>); a missed
+  // night (server down) still runs within the catch-up window.
+  const policies = {
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: config.archive.catchupDays * 86_400_000,
+  };
   try {
     await client.schedule.create({ scheduleId: ARCHIVE_SCHEDULE_ID, spec, action, policies });
     return 'created';
@@ -95,6 +100,27 @@ export async function ensureArchiveSchedule(
       .update((prev) => ({ ...prev, spec, action, policies }));
     return 'updated';
   }
+}
+
+/**
+ * Starts the archive of one day under its id `archive-<day>` (or finds the run that has it).
+ * Re-running an archived day is harmless: it only trims.
+ */
+export async function startArchiveDay(
+  client: Client,
+  config: Config,
+  day: string,
+): Promise<Started> {
+  const workflowId = archiveWorkflowId(day);
+  return startOnce(
+    () =>
+      client.workflow.start('archiveDay', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ day }],
+      }),
+    workflowId,
+  );
 }
 
 /** The local simulator's feed definition. */

@@ -106,4 +106,33 @@ describe('loadConfig: anomaly', () => {
     );
     expect(msg).not.toMatch(/ANOMALY_MIN_SAMPLES=/);
   });
+
+  it('reads the archive settings, and refuses a bad sink or PostgreSQL URL', () => {
+    expect(loadConfig({}).archive).toMatchObject({
+      sink: 'parquet',
+      pgUrl: undefined,
+      retentionDays: 7,
+      catchupDays: 1,
+      checkpointEvents: 1_000_000,
+      testDelayMs: 0,
+    });
+    const c = loadConfig({
+      ARCHIVE_SINK: 'postgres',
+      ARCHIVE_PG_URL: 'postgres://u@db:5432/archive',
+      ARCHIVE_RETENTION_DAYS: '0',
+    });
+    expect(c.archive).toMatchObject({
+      sink: 'postgres',
+      pgUrl: 'postgres://u@db:5432/archive',
+      retentionDays: 0,
+    });
+    const msg = message({
+      ARCHIVE_SINK: 's3',
+      ARCHIVE_PG_URL: 'mysql://x',
+      ARCHIVE_CATCHUP_DAYS: '0',
+    });
+    expect(msg).toMatch(/ARCHIVE_SINK="s3"/);
+    expect(msg).toMatch(/ARCHIVE_PG_URL="mysql:\/\/x": must start with postgres:\/\//);
+    expect(msg).toMatch(/ARCHIVE_CATCHUP_DAYS="0"/);
+  });
 });

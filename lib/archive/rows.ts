@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { StoredAnomaly } from '../redis/codec';
+import type { StoredTick } from '../domain/types';
+
+/**
+ * What the archive holds, and the checksum that proves a copy equals its source. The digest is
+ * a count plus the sum (mod 2^64) of a 64-bit hash of each row's canonical text: independent
+ * of order, because sinks give rows back in their own order (Parquet by sector partition), and,
+ * unlike XOR, a row stored twice changes it.
+ */
+
+export type ArchivedTick = StoredTick;
+export type ArchivedAnomaly = StoredAnomaly;
+
+/** The tick as one canonical line: every field in a fixed order, absent optionals as null. */
+export function canonicalTick(t: ArchivedTick): string {
+  return JSON.stringify([
+    t.id,
+    t.ticker,
+    t.kind,
+    t.price,
+    t.size ?? null,
+    t.bid ?? null,
+    t.ask ?? null,
+    t.ts,
+    t.sector,
+    t.source,
+    t.feed,
+    t.seq,
+    t.rawId,
+  ]);
+}
+
+export function canonicalAnomaly(a: ArchivedAnomaly): string {
+  return JSON.stringify([
+    a.id,
+    a.type,
+    a.severity,
+    a.ticker,
+    a.price,
+    a.statistic,
+    a.threshold,
+    a.ts,
+    a.sourceIds.join(','),
+    a.detectedAt,
+  ]);
+}
+
+/** A digest's state, as plain JSON (heartbeat details, manifests). */
+export interface DigestState {
+  readonly count: number;
+  /** Sum of the rows' 64-bit hashes mod 2^64, as 16 hex digits. */
+  readonly sum: string;
+}
+
+const MASK = (1n << 64n) - 1n;
+
+/** Order-independent count + checksum of a set of rows. */
+export class RowDigest {
+  private count: number;
+  private sum: bigint;
+
+  constructor(state: DigestState = { count: 0, sum: '0' }) {
+    this.count = state.count;
+    this.sum = BigInt(`0x${state.sum}`);
+  }
+
+  add(canonical: string): void {
+    const h = createHash('sha256').update(canonical).digest();
+    this.sum = (this.sum + h.readBigUInt64BE(0)) & MASK;
+    this.count++;
+  }
+
+  state(): DigestState {
+    return { count: this.count, sum: this.sum.toString(16).padStart(16, '0') };
+  }
+}
+
+export function sameDigest(a: DigestState, b: DigestState): boolean {
+  return a.count === b.count && a.sum === b.sum;
+}

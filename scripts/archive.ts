@@ -1,0 +1,254 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { SingleBar } from 'cli-progress';
+import type { CopyProgress } from '../activities';
+import {
+  archiveWorkflowId,
+  BadDayError,
+  createArchiveSink,
+  dayRange,
+  daysBetween,
+  restoreDay,
+  RestoreError,
+} from '../lib/archive';
+import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { loadSectors } from '../lib/reference';
+import { createKeys, createRedis } from '../lib/redis';
+import { ARCHIVE_SCHEDULE_ID, startArchiveDay } from '../lib/temporal/starters';
+import type { ArchiveDayResult } from '../workflows';
+
+const USAGE = `usage:
+  npm run archive -- archive  --day YYYY-MM-DD              archive one closed UTC day (waits, shows progress)
+  npm run archive -- backfill --from YYYY-MM-DD --to YYYY-MM-DD [--direct]
+                                                            archive past days through the Schedule's backfill
+                                                            (--direct: start the day workflows one by one instead)
+  npm run archive -- restore  --day YYYY-MM-DD [--stream NAME] [--replace]
+                                                            put an archived day back into a Redis stream
+                                                            (default restored:normalized:<day>)`;
+
+/** A mistake in the command line: usage, exit 2. */
+class UsageError extends Error {}
+
+function bar(format: string): SingleBar {
+  return new SingleBar({
+    format,
+    hideCursor: true,
+    noTTYOutput: true, // CI logs get a line every few seconds
+    notTTYSchedule: 5000,
+    etaBuffer: 50,
+  });
+}
+
+async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The running copy's heartbeat details, from the workflow's pending activities. */
+async function copyProgress(client: Client, workflowId: string): Promise<CopyProgress | undefined> {
+  const desc = await client.workflow.getHandle(workflowId).describe();
+  const data = desc.raw.pendingActivities?.find((a) => a.activityType?.name === 'copyDayToArchive')
+    ?.heartbeatDetails?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString()) as CopyProgress) : undefined;
+}
+
+async function archive(config: Config, day: string): Promise<void> {
+  dayRange(day);
+  await withTemporal(config, async (client) => {
+    const started = await startArchiveDay(client, config, day);
+    const id = started.workflowId;
+    process.stderr.write(`${started.started ? 'started' : 'already running:'} ${id}\n`);
+    const handle = client.workflow.getHandle<() => Promise<ArchiveDayResult>>(id);
+    const b = bar(`${day} [{bar}] {percentage}% | {phase} ticks {ticks} anomalies {anomalies}`);
+    b.start(100, 0, { phase: 'starting', ticks: 0, anomalies: 0 });
+    const result = handle.result();
+    let done = false;
+    void result.finally(() => (done = true)).catch(() => undefined);
+    while (!done) {
+      const p = await copyProgress(client, id).catch(() => undefined);
+      if (p) {
+        const pct = p.phase === 'ticks' ? p.fraction * 90 : 90 + p.fraction * 10;
+        b.update(Math.floor(pct), { phase: p.phase, ticks: p.ticks, anomalies: p.anomalies });
+      }
+      await Promise.race([result.catch(() => undefined), sleep(500)]);
+    }
+    try {
+      const r = await result;
+      b.update(100, { phase: r.outcome });
+      b.stop();
+      process.stdout.write(`${JSON.stringify(summary(r), null, 2)}\n`);
+    } catch (err) {
+      b.stop();
+      throw err;
+    }
+  });
+}
+
+function summary(r: ArchiveDayResult) {
+  return {
+    day: r.day,
+    outcome: r.outcome,
+    sink: r.manifest?.sink,
+    ticks: r.manifest?.ticks.digest.count,
+    anomalies: r.manifest?.anomalies.digest.count,
+    sourceComplete: r.manifest?.sourceComplete,
+    trimmed: r.trim && { ticks: r.trim.ticks.removed, anomalies: r.trim.anomalies.removed },
+  };
+}
+
+/**
+ * Through the Schedule: a backfill over [from + 1 day, to + 2 days) gives one run per day,
+ * each archiving the day before its intended time, i.e. from..to; BUFFER_ALL runs them one
+ * after the other. The runs show in the Temporal UI under the Schedule.
+ */
+async function backfill(config: Config, from: string, to: string, direct: boolean): Promise<void> {
+  const days = daysBetween(from, to);
+  const today = new Date().toISOString().slice(0, 10);
+  if (days[days.length - 1]! >= today) throw new UsageError(`--to must be before today (${today})`);
+  await withTemporal(config, async (client) => {
+    const since = Date.now();
+    if (direct) {
+      // One at a time: each day copies at full speed; the machine is not flooded.
+      const b = bar(`backfill [{bar}] {value}/{total} days | {day}`);
+      b.start(days.length, 0, { day: days[0] });
+      for (const [i, day] of days.entries()) {
+        b.update(i, { day });
+        await startArchiveDay(client, config, day);
+        await client.workflow.getHandle(archiveWorkflowId(day)).result();
+      }
+      b.update(days.length, { day: 'done' });
+      b.stop();
+      return;
+    }
+    const handle = client.schedule.getHandle(ARCHIVE_SCHEDULE_ID);
+    await handle.describe().catch(() => {
+      throw new Error(
+        `Schedule ${ARCHIVE_SCHEDULE_ID} not found: run \`npm run schedules\` (or npm start) first, or pass --direct`,
+      );
+    });
+    await handle.backfill([
+      {
+        start: new Date(dayRange(from).end),
+        end: new Date(dayRange(to).end + 86_400_000 - 1),
+        overlap: ScheduleOverlapPolicy.BUFFER_ALL,
+      },
+    ]);
+    process.stderr.write(
+      `backfill of ${days.length} day(s) requested on Schedule ${ARCHIVE_SCHEDULE_ID}\n`,
+    );
+    const b = bar(`backfill [{bar}] {value}/{total} days`);
+    b.start(days.length, 0);
+    for (;;) {
+      let finished = 0;
+      for (const day of days) {
+        const d = await client.workflow
+          .getHandle(archiveWorkflowId(day))
+          .describe()
+          .catch(() => undefined);
+        if (!d || (d.closeTime?.getTime() ?? 0) < since) continue;
+        if (d.status.name === 'COMPLETED') finished++;
+        else if (d.status.name !== 'RUNNING') {
+          b.stop();
+          throw new Error(`${d.workflowId} ended ${d.status.name}: see the Temporal UI`);
+        }
+      }
+      b.update(finished);
+      if (finished === days.length) break;
+      await sleep(1000);
+    }
+    b.stop();
+  });
+}
+
+async function restore(
+  config: Config,
+  day: string,
+  stream: string | undefined,
+  replace: boolean,
+): Promise<void> {
+  dayRange(day);
+  const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 3 });
+  const sink = await createArchiveSink(config, loadSectors(config.sectorsFile));
+  try {
+    const target = stream ?? createKeys(config.redis.keyPrefix).restoredEvents(day);
+    const manifest = await sink.readManifest(day);
+    const b = bar(`restore ${day} [{bar}] {percentage}% | {value}/{total} ticks`);
+    b.start(manifest?.ticks.digest.count ?? 0, 0);
+    const r = await restoreDay({
+      sink,
+      redis,
+      day,
+      stream: target,
+      replace,
+      onProgress: (n) => b.update(n),
+    });
+    b.stop();
+    process.stdout.write(`${JSON.stringify({ day, stream: target, restored: r.restored })}\n`);
+    if (r.restored !== r.expected) {
+      throw new Error(`restored ${r.restored} ticks, the manifest says ${r.expected}`);
+    }
+  } finally {
+    await sink.close();
+    redis.disconnect();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      day: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      stream: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      direct: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command] = positionals;
+  if (values.help || !command) throw new UsageError('');
+  const config = loadConfig();
+  const need = (name: 'day' | 'from' | 'to'): string => {
+    const v = values[name];
+    if (!v) throw new UsageError(`${command} needs --${name}`);
+    return v;
+  };
+  switch (command) {
+    case 'archive':
+      return archive(config, need('day'));
+    case 'backfill':
+      return backfill(config, need('from'), need('to'), values.direct);
+    case 'restore':
+      return restore(config, need('day'), values.stream, values.replace);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+      if (err.message) process.stderr.write(`archive: ${err.message}\n`);
+      process.stderr.write(`${USAGE}\n`);
+      process.exit(2);
+    }
+    const failure =
+      err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : undefined;
+    const cause = failure instanceof Error ? failure : undefined;
+    const message =
+      err instanceof ConfigError || err instanceof BadDayError || err instanceof RestoreError
+        ? err.message
+        : `${err instanceof Error ? err.message : String(err)}${cause ? `: ${cause.message}` : ''}`;
+    process.stderr.write(`archive: ${message}\n`);
+    process.exit(1);
+  },
+);
