@@ -51,7 +51,7 @@ function stageContext(deps: ActivityDeps): StageContext {
     keys: deps.keys,
     sectors: deps.sectors,
     anomaly: deps.config.anomaly,
-    maxLen: deps.config.ingest.maxLen,
+    maxLen: deps.config.pipeline.streamMaxLen,
     dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,
     now: deps.now(),
   };

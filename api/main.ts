@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { createArchiveReader } from '../lib/archive';
 import { loadConfig } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
@@ -17,12 +18,18 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  // The archive serves `history` beyond what Redis holds; the API runs without it if it cannot open.
+  const archive = await createArchiveReader(config).catch((err: unknown) => {
+    log.warn({ err }, 'archive not readable; history serves what Redis holds');
+    return undefined;
+  });
   const app = createApp({
     config,
     redis,
     logger: log,
     registry: createRegistry('api'),
     temporal,
+    archive,
   });
 
   let stopping = false;
@@ -34,6 +41,7 @@ async function main(): Promise<void> {
       .stop()
       .then(() => redis.quit())
       .then(() => connection.close())
+      .then(() => archive?.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -108,6 +108,8 @@ const envSchema = z.object({
     .regex(/^[\w.-]{1,200}$/)
     .default('pipeline'),
   PIPELINE_BATCH_SIZE: int(1000, 1, 100_000),
+  /** Safety cap of normalized:events and anomalies:events; the archive's retention trim is what normally bounds them. */
+  PIPELINE_STREAM_MAX_LEN: int(25_000_000, 1000),
   PIPELINE_NORMALIZE_SLOTS: int(4, 1, 64),
   PIPELINE_BLOCK_MS: int(2000, 0, 30_000),
   PIPELINE_LINGER_MS: int(100, 0, 10_000),
@@ -277,6 +279,12 @@ export interface Config {
   readonly pipeline: {
     /** Id of the pipeline workflow (one per deployment). */
     readonly workflowId: string;
+    /**
+     * MAXLEN ~ of normalized:events and anomalies:events: a safety cap only. They must hold
+     * more than a day (the nightly archive copies yesterday from them); the archive's
+     * retention trim (XTRIM MINID after a verified copy) is what normally bounds them.
+     */
+    readonly streamMaxLen: number;
     readonly batchSize: number;
     readonly normalizeSlots: number;
     readonly blockMs: number;
@@ -461,6 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     pipeline: {
       workflowId: e.PIPELINE_WORKFLOW_ID,
+      streamMaxLen: e.PIPELINE_STREAM_MAX_LEN,
       batchSize: e.PIPELINE_BATCH_SIZE,
       normalizeSlots: e.PIPELINE_NORMALIZE_SLOTS,
       blockMs: e.PIPELINE_BLOCK_MS,

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { FeedInput } from '../../activities';
 import type { Config } from '../../lib/config';
-import { startFeed as startFeedWorkflow } from '../../lib/temporal/starters';
+import { startArchiveDay, startFeed as startFeedWorkflow } from '../../lib/temporal/starters';
 import type { FeedStatus, PipelineStatus } from '../../workflows';
 import { feedWorkflowId } from '../../workflows/ingest-feed';
 import { ERROR_CODES, userError } from '../errors';
@@ -217,20 +217,11 @@ export function createWorkflowOps(
 
     triggerArchive: (day) =>
       guarded('start archive', async () => {
-        const workflowId = `archive-${day}`;
-        try {
-          const h = await client.workflow.start('archiveDay', {
-            taskQueue,
-            workflowId,
-            args: [{ day }],
-          });
-          return { workflowId, runId: h.firstExecutionRunId, started: true };
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          // An archive of the day is running: the operator's intent is met, report that run.
-          const d = await client.workflow.getHandle(workflowId).describe();
-          return { workflowId, runId: d.runId, started: false };
-        }
+        const r = await startArchiveDay(client, config, day);
+        if (r.started) return { workflowId: r.workflowId, runId: r.runId ?? '', started: true };
+        // An archive of the day is running: the operator's intent is met, report that run.
+        const d = await client.workflow.getHandle(r.workflowId).describe();
+        return { workflowId: r.workflowId, runId: d.runId, started: false };
       }),
 
     async ping(timeoutMs) {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config, type Env } from '../../lib/config';
@@ -29,6 +31,8 @@ export function testEnv(overrides: Env = {}): Env {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: id,
     API_PORT: '0',
+    // Workers write the archive under DATA_DIR: keep it out of the work tree.
+    DATA_DIR: join(process.env.FIN_LINE_TEST_LOG_DIR ?? tmpdir(), 'data', id),
     SIMULATOR_PORT: '0',
     WORKER_METRICS_PORT: '0',
     ...overrides,
