@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api';
 import { loadConfig } from '../lib/config';
@@ -56,31 +56,6 @@ async function main(): Promise<void> {
     query: 'query Q($t: String!) { quote(ticker: $t) { ticker price ts } }',
     variables: { t: 'AAPL' },
   });
-  const run = (seconds: number) =>
-    JSON.parse(
-      execFileSync(
-        'npx',
-        [
-          'autocannon',
-          '-j',
-          '-c',
-          '32',
-          '-d',
-          String(seconds),
-          '-m',
-          'POST',
-          '-H',
-          'content-type=application/json',
-          '-b',
-          body,
-          `http://127.0.0.1:${port}/graphql`,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-      ),
-    ) as { requests: { total: number }; non2xx: number };
-  // execFileSync blocks this process: run autocannon from a worker-free child via a promise instead.
-  void run;
-  const { spawn } = await import('node:child_process');
   const once = (seconds: number) =>
     new Promise<{ total: number; cpuUs: number }>((resolve, reject) => {
       const before = process.cpuUsage();

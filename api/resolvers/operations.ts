@@ -8,9 +8,9 @@ import {
 } from '../../lib/redis';
 import type { DeadLetter } from '../../lib/domain/types';
 import type { StageTotals } from '../../workflows';
-import type { Resolver } from '../context';
+import type { ApiContext, Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
-import { connection, decodeCursor, type Connection } from '../pagination';
+import { connection, decodeCursor, type Connection, type CursorKind } from '../pagination';
 import type { FeedView, PipelineView } from '../services/workflow-ops';
 import { scanStream } from '../stream-scan';
 import { parseFirst } from '../validation';
@@ -102,45 +102,51 @@ const pipeline: Resolver<unknown, Record<string, never>, PipelineResult> = async
 
 type PageArgs = { first?: number | null; after?: string | null };
 
-const failedBatches: Resolver<unknown, PageArgs, Connection<FailedBatch>> = async (
-  _p,
-  args,
-  ctx,
-) => {
+/** One page of a stream, newest first, every entry kept (no filter, so no scan budget). */
+async function newestFirst<T>(
+  ctx: ApiContext,
+  key: string,
+  kind: CursorKind,
+  args: PageArgs,
+  decode: (id: string, fields: string[]) => T,
+  idOf: (node: T) => string,
+): Promise<Connection<T>> {
   const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 50);
-  const after = args.after == null ? undefined : decodeCursor('batch', args.after);
+  const after = args.after == null ? undefined : decodeCursor(kind, args.after);
   const r = await scanStream(ctx.redis, {
-    key: ctx.keys.failedBatches,
+    key,
     direction: 'backward',
     after,
     bound: '-',
     want: first,
     budget: first + 1,
-    pick: (id, fields) => ({ ...decodeFailedBatch(fields), streamId: id }),
+    pick: decode,
   });
-  return connection('batch', r.items, (b) => b.streamId, r.hasMore);
-};
+  return connection(kind, r.items, idOf, r.hasMore);
+}
 
+type StoredFailedBatch = FailedBatch & { streamId: string };
 type StoredDeadLetter = DeadLetter & { id: string };
 
-const deadLetters: Resolver<unknown, PageArgs, Connection<StoredDeadLetter>> = async (
-  _p,
-  args,
-  ctx,
-) => {
-  const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 50);
-  const after = args.after == null ? undefined : decodeCursor('deadletter', args.after);
-  const r = await scanStream(ctx.redis, {
-    key: ctx.keys.deadLetters,
-    direction: 'backward',
-    after,
-    bound: '-',
-    want: first,
-    budget: first + 1,
-    pick: (id, fields) => ({ ...decodeDeadLetter(fields), id }),
-  });
-  return connection('deadletter', r.items, (d) => d.id, r.hasMore);
-};
+const failedBatches: Resolver<unknown, PageArgs, Connection<StoredFailedBatch>> = (_p, args, ctx) =>
+  newestFirst(
+    ctx,
+    ctx.keys.failedBatches,
+    'batch',
+    args,
+    (id, fields) => ({ ...decodeFailedBatch(fields), streamId: id }),
+    (b) => b.streamId,
+  );
+
+const deadLetters: Resolver<unknown, PageArgs, Connection<StoredDeadLetter>> = (_p, args, ctx) =>
+  newestFirst(
+    ctx,
+    ctx.keys.deadLetters,
+    'deadletter',
+    args,
+    (id, fields) => ({ ...decodeDeadLetter(fields), id }),
+    (d) => d.id,
+  );
 
 const stageOrder = Object.keys(GROUPS);
 

@@ -27,7 +27,10 @@ class SlowConsumer extends Error {
 function queueing<T>(
   ctx: ApiContext,
   field: string,
-  setup: (push: (item: T) => void) => Promise<() => void> | (() => void),
+  setup: (
+    push: (item: T) => void,
+    fail: (err: Error) => void,
+  ) => Promise<() => void> | (() => void),
   prefix?: (push: (item: T) => Promise<unknown>, enqueue: (item: T) => void) => Promise<void>,
 ): Repeater<T> {
   return new Repeater<T>(async (push, stop) => {
@@ -53,7 +56,10 @@ function queueing<T>(
     };
     let teardown: () => void = () => undefined;
     try {
-      teardown = await setup(enqueue);
+      teardown = await setup(enqueue, (err) => {
+        failed = true;
+        stop(err);
+      });
       // The prefix (a catch-up) waits for the subscriber, so it may be long without queueing.
       if (prefix) await prefix(push, enqueue);
     } catch (err) {
@@ -125,7 +131,7 @@ function anomalyDetected(
   return queueing<{ anomalyDetected: StoredAnomaly }>(
     ctx,
     'anomalyDetected',
-    async (push) => {
+    async (push, fail) => {
       const deliver = (a: StoredAnomaly) => {
         if (compareStreamIds(a.id, last) <= 0) return;
         last = a.id;
@@ -133,7 +139,9 @@ function anomalyDetected(
       };
       const { from, unlisten } = await ctx.anomalyTail.listen((a) => {
         if (caughtUp) deliver(a);
-        else held.push(a);
+        // Live entries wait while the catch-up runs; a catch-up slower than the stream is cut off.
+        else if (held.length < MAX_QUEUED * 10) held.push(a);
+        else fail(new SlowConsumer());
       });
       live = from;
       if (after === undefined) last = from;

@@ -6,7 +6,7 @@ import { dayRange } from './day';
 import type { ArchiveManifest } from './manifest';
 import { migrate } from './pg-schema';
 import { QuoteRepository, TICK_COLUMNS, tickOfRecord, type TickRecord } from './quote-repository';
-import type { ArchivedAnomaly, ArchivedTick } from './rows';
+import { anomalyValues, tickValues, type ArchivedAnomaly, type ArchivedTick } from './rows';
 import type { ArchiveSink, Dataset, DayWriter, SinkPosition } from './sink';
 
 /**
@@ -21,8 +21,8 @@ const TABLE: Record<Dataset, string> = { ticks: 'archive_ticks', anomalies: 'arc
 const COLUMNS: Record<Dataset, string> = { ticks: TICK_COLUMNS, anomalies: ANOMALY_COLUMNS };
 
 /** One value in COPY's text format. */
-function copyText(v: string | number | undefined): string {
-  if (v === undefined) return '\\N';
+function copyText(v: string | number | null): string {
+  if (v === null) return '\\N';
   const s = String(v);
   return /[\\\t\n\r]/.test(s)
     ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
@@ -35,44 +35,11 @@ function idParts(id: string): [string, string] {
 }
 
 function tickLine(t: ArchivedTick): string {
-  const [ms, seq] = idParts(t.id);
-  return `${[
-    ms,
-    seq,
-    t.ticker,
-    t.kind,
-    t.price,
-    t.size,
-    t.bid,
-    t.ask,
-    t.ts,
-    t.sector,
-    t.source,
-    t.feed,
-    t.seq,
-    t.rawId,
-  ]
-    .map(copyText)
-    .join('\t')}\n`;
+  return `${[...idParts(t.id), ...tickValues(t)].map(copyText).join('\t')}\n`;
 }
 
 function anomalyLine(a: ArchivedAnomaly): string {
-  const [ms, seq] = idParts(a.id);
-  return `${[
-    ms,
-    seq,
-    a.type,
-    a.severity,
-    a.ticker,
-    a.price,
-    a.statistic,
-    a.threshold,
-    a.ts,
-    a.sourceIds.join(','),
-    a.detectedAt,
-  ]
-    .map(copyText)
-    .join('\t')}\n`;
+  return `${[...idParts(a.id), ...anomalyValues(a)].map(copyText).join('\t')}\n`;
 }
 
 interface AnomalyRecord {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ArchivedTick } from './rows';
+import { tickValues, type ArchivedTick } from './rows';
 
 /** A row of archive_ticks as pg returns it (bigint and numeric as text). */
 export interface TickRecord {
@@ -54,22 +54,7 @@ export class QuoteRepository {
     const cols: unknown[][] = Array.from({ length: 14 }, () => []);
     for (const t of ticks) {
       const [ms = '0', seq = '0'] = t.id.split('-');
-      const values = [
-        ms,
-        seq,
-        t.ticker,
-        t.kind,
-        t.price,
-        t.size ?? null,
-        t.bid ?? null,
-        t.ask ?? null,
-        t.ts,
-        t.sector,
-        t.source,
-        t.feed,
-        t.seq,
-        t.rawId,
-      ];
+      const values = [ms, seq, ...tickValues(t)];
       values.forEach((v, i) => cols[i]!.push(v));
     }
     const types = [

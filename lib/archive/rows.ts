@@ -12,10 +12,12 @@ import type { StoredTick } from '../domain/types';
 export type ArchivedTick = StoredTick;
 export type ArchivedAnomaly = StoredAnomaly;
 
-/** The tick as one canonical line: every field in a fixed order, absent optionals as null. */
-export function canonicalTick(t: ArchivedTick): string {
-  return JSON.stringify([
-    t.id,
+/**
+ * A tick's fields after its id, in the one column order every store uses (the canonical line,
+ * PostgreSQL's COPY and QuoteRepository): absent optionals as null.
+ */
+export function tickValues(t: ArchivedTick): (string | number | null)[] {
+  return [
     t.ticker,
     t.kind,
     t.price,
@@ -28,12 +30,12 @@ export function canonicalTick(t: ArchivedTick): string {
     t.feed,
     t.seq,
     t.rawId,
-  ]);
+  ];
 }
 
-export function canonicalAnomaly(a: ArchivedAnomaly): string {
-  return JSON.stringify([
-    a.id,
+/** An anomaly's fields after its id, in the same sense as {@link tickValues}. */
+export function anomalyValues(a: ArchivedAnomaly): (string | number)[] {
+  return [
     a.type,
     a.severity,
     a.ticker,
@@ -43,7 +45,16 @@ export function canonicalAnomaly(a: ArchivedAnomaly): string {
     a.ts,
     a.sourceIds.join(','),
     a.detectedAt,
-  ]);
+  ];
+}
+
+/** The tick as one canonical line: every field in a fixed order, absent optionals as null. */
+export function canonicalTick(t: ArchivedTick): string {
+  return JSON.stringify([t.id, ...tickValues(t)]);
+}
+
+export function canonicalAnomaly(a: ArchivedAnomaly): string {
+  return JSON.stringify([a.id, ...anomalyValues(a)]);
 }
 
 /** A digest's state, as plain JSON (heartbeat details, manifests). */
