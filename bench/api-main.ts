@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRedisServer, freePort, startRedisServer } from '../lib/devstack';
 import { benchApi, type LoadResult } from './api';
+import { median } from './stats';
 
 /**
  * `npm run bench:api`: quote(ticker) latency at a fixed rate and flat-out throughput through
@@ -12,12 +13,6 @@ import { benchApi, type LoadResult } from './api';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RATE = Number(process.env.BENCH_API_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 8);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const port = await freePort();

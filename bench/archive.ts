@@ -17,6 +17,7 @@ import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { loadSectors } from '../lib/reference';
 import { createKeys, createRedis, type Redis } from '../lib/redis';
+import { median } from './stats';
 
 /**
  * `npm run bench:archive [-- EVENTS]`: archive throughput and peak memory for one day of
@@ -59,12 +60,6 @@ interface Sample {
 function peakRssMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 // --------------------------------------------------------------------------- child: one measure

@@ -10,6 +10,7 @@ import { benchIngest } from './ingest';
 import { redisXaddRate } from './redis-baseline';
 import { startBenchStack } from './stack';
 import { benchStage } from './stages';
+import { median } from './stats';
 
 /**
  * `npm run bench`: throughput of ingest, normalize and anomaly detection on a local stack of
@@ -25,12 +26,6 @@ const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 10);
 const API_BENCH = process.env.BENCH_API !== '0';
 const API_RATE = Number(process.env.BENCH_API_RATE ?? 5000);
 const API_SECONDS = Number(process.env.BENCH_API_SECONDS ?? 8);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function repeat(label: string, fn: () => Promise<number>): Promise<number[]> {
   const out: number[] = [];

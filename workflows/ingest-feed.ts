@@ -80,7 +80,8 @@ export function feedWorkflowId(name: string): string {
   return `feed-${name}`;
 }
 
-const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
+/** A symbol a feed may subscribe to (also what the API's startFeed accepts). */
+export const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
 
 /**
  * Supervises one feed. Runs its long-lived `runFeed` activity (which reconnects by itself)

@@ -1,7 +1,7 @@
 import { decodeTick, TICK_FIELD } from '../../lib/redis';
 import type { StoredTick } from '../../lib/domain/types';
 import type { HistoryArchive, Resolver } from '../context';
-import { compareStreamIds } from '../services/anomaly-tail';
+import { compareStreamIds } from '../../lib/archive/day';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection } from '../pagination';
 import { scanStream } from '../stream-scan';

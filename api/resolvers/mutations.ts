@@ -1,14 +1,14 @@
 import type { GraphQLError } from 'graphql';
 import type { FeedInput } from '../../activities';
+import { BadDayError, dayRange, previousUtcDay } from '../../lib/archive/day';
+import { SYMBOL } from '../../workflows/ingest-feed';
 import type { ApiContext, Role } from '../context';
 import { ERROR_CODES, badUserInput, userError } from '../errors';
+import { FEED_NAME } from '../validation';
 import { findFailedBatch } from '../../lib/redis';
 import type { WorkflowRef } from '../services/workflow-ops';
 
-const FEED_NAME = /^[\w.-]{1,64}$/;
-const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
 const BATCH_ID = /^[a-z]+-\d{1,20}-\d{1,20}$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 type FeedInputArg = {
   name: string;
@@ -65,19 +65,17 @@ export function parseFeedInput(i: FeedInputArg): FeedInput {
   };
 }
 
-/** The UTC day before `now`, YYYY-MM-DD. */
-function yesterday(now: number): string {
-  return new Date(now - 86_400_000).toISOString().slice(0, 10);
-}
-
 function parseDay(day: string | null | undefined, now: number): string {
-  if (day == null) return yesterday(now);
-  const ms = Date.parse(`${day}T00:00:00Z`);
-  if (!DAY.test(day) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) {
-    throw badUserInput('day', 'must be a date YYYY-MM-DD');
+  if (day == null) return previousUtcDay(new Date(now));
+  let end: number;
+  try {
+    end = dayRange(day).end;
+  } catch (err) {
+    if (err instanceof BadDayError) throw badUserInput('day', 'must be a date YYYY-MM-DD');
+    throw err;
   }
   // A day is closed once it has ended in UTC; archiving an open day would miss its rest.
-  if (ms + 86_400_000 > now) throw badUserInput('day', `${day} has not ended yet (UTC)`);
+  if (end > now) throw badUserInput('day', `${day} has not ended yet (UTC)`);
   return day;
 }
 

@@ -13,11 +13,9 @@ import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection, type CursorKind } from '../pagination';
 import type { FeedView, PipelineView } from '../services/workflow-ops';
 import { scanStream } from '../stream-scan';
-import { parseFirst } from '../validation';
+import { FEED_NAME, parseFirst } from '../validation';
 import { byText } from './quotes';
 import { streamIdTime } from './fields';
-
-const FEED_NAME = /^[\w.-]{1,64}$/;
 
 const feeds: Resolver<unknown, Record<string, never>, FeedView[]> = (_p, _a, ctx) =>
   ctx.workflows.listFeeds();

@@ -3,14 +3,13 @@ import type { AnomalyType, Severity } from '../../lib/domain/types';
 import type { LatestQuote, StoredAnomaly } from '../../lib/redis';
 import type { ApiContext } from '../context';
 import { badUserInput } from '../errors';
-import { decodeCursor } from '../pagination';
-import { compareStreamIds } from '../services/anomaly-tail';
+import { decodeCursor, STREAM_ID } from '../pagination';
+import { compareStreamIds } from '../../lib/archive/day';
 import { parseTicker } from '../validation';
 
 /** Items a slow subscriber may have waiting before it is cut off (memory stays bounded). */
 const MAX_QUEUED = 1000;
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 class SlowConsumer extends Error {
   constructor() {

@@ -1,3 +1,4 @@
+import { compareStreamIds } from '../../lib/archive/day';
 import type { Logger } from '../../lib/logger';
 import {
   createRedis,
@@ -9,16 +10,6 @@ import {
 
 type Entry = [id: string, fields: string[]];
 type XReadReply = [stream: string, entries: Entry[]][] | null;
-
-/** Compares two stream ids numerically (`ms-seq`). */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  if (am.length !== bm.length) return am.length - bm.length;
-  if (am !== bm) return am < bm ? -1 : 1;
-  if (as.length !== bs.length) return as.length - bs.length;
-  return as === bs ? 0 : as < bs ? -1 : 1;
-}
 
 export type AnomalyListener = (anomaly: StoredAnomaly) => void;
 

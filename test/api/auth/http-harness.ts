@@ -6,6 +6,7 @@ import { createApiAuth, requireRole, type ApiAuth, type Principal } from '../../
 import { createRateLimiter, useRateLimit } from '../../../api/limits';
 import type { Config } from '../../../lib/config';
 import { createLogger } from '../../../lib/logger';
+import type { GqlResponse } from '../../support/api';
 import type { RedisFixture } from '../../support/stack';
 
 /**
@@ -25,14 +26,7 @@ export interface AuthHarness {
   close(): Promise<void>;
 }
 
-export interface GqlReply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: {
-    data?: Record<string, unknown> | null;
-    errors?: { message: string; extensions?: Record<string, unknown> }[];
-  };
-}
+export type GqlReply = GqlResponse;
 
 // A type, not an interface: Yoga's server context wants an index-signature-compatible shape.
 type Ctx = {
