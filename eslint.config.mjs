@@ -2,6 +2,76 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers, bottom up: lib ← contract ← activities ← workflows ← clients ← workers, api,
+ * scripts (simulator, bench and test beside them). A folder may import from the layers below
+ * it; `typesFrom` are layers it may import types from but no values.
+ */
+const TOP = [
+  'lib',
+  'contract',
+  'activities',
+  'workflows',
+  'clients',
+  'workers',
+  'api',
+  'scripts',
+  'simulator',
+  'bench',
+  'test',
+];
+
+/** A relative import of top-level folder `dir`, from any depth. */
+const topLevel = (dir) => `^(\\.\\./)+${dir}(/.*)?$`;
+
+/** Node built-ins and I/O libraries have no place in code that runs in the workflow sandbox. */
+const SANDBOX = [
+  {
+    group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os', 'child_process'],
+    message: 'No Node built-ins in code the workflow sandbox loads.',
+  },
+  {
+    group: [
+      'ioredis',
+      'ws',
+      'pino',
+      'prom-client',
+      'zod',
+      '@temporalio/client',
+      '@temporalio/worker',
+    ],
+    message: 'No I/O libraries in code the workflow sandbox loads.',
+  },
+  {
+    regex: '^(\\.\\./)+lib/redis(/.*)?$',
+    message: 'The workflow sandbox does no I/O: types only from lib/redis.',
+    allowTypeImports: true,
+  },
+];
+
+/**
+ * One no-restricted-imports entry per folder (a later entry for the same files would replace
+ * an earlier one, so each folder's whole rule is built here).
+ */
+function layer(dir, { may, typesFrom = [], extra = [] }) {
+  const patterns = [
+    ...TOP.filter((d) => d !== dir && !may.includes(d) && !typesFrom.includes(d)).map((d) => ({
+      regex: topLevel(d),
+      message: `${dir}/ must not import ${d}/ (layers: lib ← contract ← activities ← workflows ← clients ← workers, api, scripts).`,
+    })),
+    ...typesFrom.map((d) => ({
+      regex: topLevel(d),
+      message: `${dir}/ may import only types from ${d}/.`,
+      allowTypeImports: true,
+    })),
+    ...extra,
+  ];
+  return {
+    files: [`${dir}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'tools/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -21,47 +91,30 @@ export default tseslint.config(
         'error',
         {
           selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Read configuration through lib/config.ts only.',
+          message: 'Read configuration through lib/config only.',
         },
       ],
     },
   },
   {
     // The config module is the one place that reads the environment; tools and tests set it.
-    files: ['lib/config.ts', 'scripts/**', 'test/**', 'bench/**'],
+    files: ['lib/config.ts', 'lib/config/**', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
-  {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries.
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os', 'child_process'],
-              message: 'No Node built-ins in workflow code.',
-            },
-            {
-              group: [
-                'ioredis',
-                'ws',
-                'pino',
-                'prom-client',
-                '../activities',
-                '../activities/*',
-                '../lib/redis',
-                '../lib/redis/*',
-              ],
-              message: 'Workflows do no I/O; import activities as types only.',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
-    },
-  },
+  layer('lib', { may: [] }),
+  layer('contract', { may: ['lib'], extra: SANDBOX }),
+  layer('activities', { may: ['lib', 'contract'] }),
+  layer('workflows', { may: ['lib', 'contract'], typesFrom: ['activities'], extra: SANDBOX }),
+  layer('clients', { may: ['lib', 'contract'], typesFrom: ['activities', 'workflows'] }),
+  layer('workers', { may: ['lib', 'contract', 'activities', 'workflows', 'clients'] }),
+  layer('api', { may: ['lib', 'contract', 'clients'], typesFrom: ['activities', 'workflows'] }),
+  layer('simulator', { may: ['lib'] }),
+  layer('scripts', {
+    may: ['lib', 'contract', 'activities', 'workflows', 'clients', 'workers', 'api', 'simulator'],
+  }),
+  layer('bench', {
+    may: ['lib', 'contract', 'activities', 'workflows', 'clients', 'workers', 'api', 'simulator'],
+  }),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -2,9 +2,6 @@ import { ERROR_CODES, badUserInput, userError } from './errors';
 
 const TICKER = /^[A-Za-z0-9.:/_-]{1,32}$/;
 
-/** A feed name (its workflow id is `feed-<name>`), also used for credential-set names. */
-export const FEED_NAME = /^[\w.-]{1,64}$/;
-
 /** Validates a ticker argument and returns it upper-cased, the form the cache keys use. */
 export function parseTicker(value: string, argumentName = 'ticker'): string {
   if (!TICKER.test(value)) {

@@ -1,4 +1,6 @@
 import type { WorkflowBundle } from '@temporalio/worker';
+import { startWorkflow } from '../clients';
+import { ingestFeedWorkflow } from '../contract';
 import { createLogger } from '../lib/logger';
 import { createKeys, createRedis } from '../lib/redis';
 import { PROJECT_ROOT } from '../lib/devstack/binaries';
@@ -40,7 +42,7 @@ export async function benchIngest(
   const worker = await startBenchWorker(config, bundle, logger);
   const { client } = worker;
   try {
-    const handle = await client.workflow.start('ingestFeed', {
+    const handle = await startWorkflow(client, ingestFeedWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `${config.temporal.taskQueue}-feed`,
       args: [{ name: 'bench', adapter: 'simulator', url }],

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { startWorkflow } from '../clients';
+import { pipelineWorkflow } from '../contract';
 import {
   BlockingPool,
   createActivities,
@@ -101,7 +103,7 @@ export async function benchStage(
     const { client } = worker;
     try {
       const t0 = performance.now();
-      const handle = await client.workflow.start('pipeline', {
+      const handle = await startWorkflow(client, pipelineWorkflow, {
         taskQueue: config.temporal.taskQueue,
         workflowId: `${config.temporal.taskQueue}-${stage}`,
         args: [{ stages: [stage], normalizeSlots: slots }],

@@ -1,9 +1,16 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
-import type { CopyProgress } from '../activities';
+import type { Activities } from '../activities';
+import { startArchiveDay, workflowHandle } from '../clients';
 import {
+  ARCHIVE_SCHEDULE_ID,
+  archiveDayWorkflow,
   archiveWorkflowId,
+  type ArchiveDayResult,
+  type CopyProgress,
+} from '../contract';
+import {
   BadDayError,
   createArchiveSink,
   dayRange,
@@ -14,8 +21,6 @@ import {
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { loadSectors } from '../lib/reference';
 import { createKeys, createRedis } from '../lib/redis';
-import { ARCHIVE_SCHEDULE_ID, startArchiveDay } from '../lib/temporal/starters';
-import type { ArchiveDayResult } from '../workflows';
 
 const USAGE = `usage:
   npm run archive -- archive  --day YYYY-MM-DD              archive one closed UTC day (waits, shows progress)
@@ -50,10 +55,13 @@ async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The activity whose heartbeat carries the copy's progress. */
+const COPY_ACTIVITY: keyof Activities = 'copyDayToArchive';
+
 /** The running copy's heartbeat details, from the workflow's pending activities. */
 async function copyProgress(client: Client, workflowId: string): Promise<CopyProgress | undefined> {
-  const desc = await client.workflow.getHandle(workflowId).describe();
-  const data = desc.raw.pendingActivities?.find((a) => a.activityType?.name === 'copyDayToArchive')
+  const desc = await workflowHandle(client, archiveDayWorkflow, workflowId).describe();
+  const data = desc.raw.pendingActivities?.find((a) => a.activityType?.name === COPY_ACTIVITY)
     ?.heartbeatDetails?.payloads?.[0]?.data;
   return data ? (JSON.parse(Buffer.from(data).toString()) as CopyProgress) : undefined;
 }
@@ -64,7 +72,7 @@ async function archive(config: Config, day: string): Promise<void> {
     const started = await startArchiveDay(client, config, day);
     const id = started.workflowId;
     process.stderr.write(`${started.started ? 'started' : 'already running:'} ${id}\n`);
-    const handle = client.workflow.getHandle<() => Promise<ArchiveDayResult>>(id);
+    const handle = workflowHandle(client, archiveDayWorkflow, id);
     const b = bar(`${day} [{bar}] {percentage}% | {phase} ticks {ticks} anomalies {anomalies}`);
     b.start(100, 0, { phase: 'starting', ticks: 0, anomalies: 0 });
     const result = handle.result();
@@ -120,7 +128,7 @@ async function backfill(config: Config, from: string, to: string, direct: boolea
       for (const [i, day] of days.entries()) {
         b.update(i, { day });
         await startArchiveDay(client, config, day);
-        await client.workflow.getHandle(archiveWorkflowId(day)).result();
+        await workflowHandle(client, archiveDayWorkflow, archiveWorkflowId(day)).result();
       }
       b.update(days.length, { day: 'done' });
       b.stop();
@@ -147,8 +155,7 @@ async function backfill(config: Config, from: string, to: string, direct: boolea
     for (;;) {
       let finished = 0;
       for (const day of days) {
-        const d = await client.workflow
-          .getHandle(archiveWorkflowId(day))
+        const d = await workflowHandle(client, archiveDayWorkflow, archiveWorkflowId(day))
           .describe()
           .catch(() => undefined);
         if (!d || (d.closeTime?.getTime() ?? 0) < since) continue;

@@ -11,13 +11,20 @@ import { createRegistry } from '../lib/metrics';
 import { createKeys, createRedis, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
+import { startWorkflow } from '../clients';
 import {
+  archiveDayWorkflow,
+  archiveWorkflowId,
   feedStatusQuery,
+  feedWorkflowId,
+  ingestFeedWorkflow,
   pauseSignal,
+  pipelineWorkflow,
+  replayBatchWorkflow,
   resumeSignal,
   setSymbolsUpdate,
   stopSignal,
-} from '../workflows/ingest-feed';
+} from '../contract';
 
 /**
  * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
@@ -133,9 +140,9 @@ async function main(): Promise<void> {
     const { url } = await sim.start();
 
     // ingestFeed: one activity run that ends on maxRunMs, then continue-as-new.
-    const feed = await client.workflow.start('ingestFeed', {
+    const feed = await startWorkflow(client, ingestFeedWorkflow, {
       taskQueue,
-      workflowId: 'feed-record',
+      workflowId: feedWorkflowId('record'),
       args: [{ name: 'record', adapter: 'simulator', url, maxRunMs: 2000 }],
     });
     await firstRunEnded(client, feed, feed.firstExecutionRunId);
@@ -143,9 +150,9 @@ async function main(): Promise<void> {
     await feed.terminate('recorded');
 
     // ingestFeed under operator control: progress signals, pause, resume, setSymbols, stop.
-    const controlled = await client.workflow.start('ingestFeed', {
+    const controlled = await startWorkflow(client, ingestFeedWorkflow, {
       taskQueue,
-      workflowId: 'feed-record-controls',
+      workflowId: feedWorkflowId('record-controls'),
       args: [{ name: 'record-controls', adapter: 'simulator', url, heartbeatTimeoutMs: 2000 }],
     });
     const status = () => controlled.query(feedStatusQuery);
@@ -175,14 +182,14 @@ async function main(): Promise<void> {
         payload: '{"T":"t","S":"BAD","p":10,"s":1,"t":1700000000000,"i":1}',
       }),
     );
-    const pipeline = await client.workflow.start('pipeline', {
+    const pipeline = await startWorkflow(client, pipelineWorkflow, {
       taskQueue,
       workflowId: 'pipeline-record',
       args: [{ normalizeSlots: 2, maxAttempts: 2 }],
     });
-    const failed = await waitFor('a failed batch', async () => {
+    const failedBatchId = await waitFor('a failed batch', async () => {
       const list = (await redis.xrange(keys.failedBatches, '-', '+')) as [string, string[]][];
-      return list[0] ? fieldMap(list[0][1]) : undefined;
+      return list[0] ? fieldMap(list[0][1]).batch_id : undefined;
     });
     await firstRunEnded(client, pipeline, pipeline.firstExecutionRunId);
     await save(client, 'pipeline', pipeline, pipeline.firstExecutionRunId);
@@ -191,10 +198,10 @@ async function main(): Promise<void> {
     // replayBatch: once applied, once already applied.
     await redis.hdel(keys.anomalyState, 'BAD');
     for (const name of ['replay-batch', 'replay-batch-again']) {
-      const h = await client.workflow.start('replayBatch', {
+      const h = await startWorkflow(client, replayBatchWorkflow, {
         taskQueue,
         workflowId: name,
-        args: [{ batchId: failed.batch_id }],
+        args: [{ batchId: failedBatchId }],
       });
       await h.result();
       await save(client, name, h);
@@ -203,21 +210,21 @@ async function main(): Promise<void> {
     // archiveDay: a day under its own id (copy, verify, manifest, trim), the same day again
     // (manifest found: trim only), and a run without a day (the Schedule's), which starts the
     // day's run as a child.
-    const archive = await client.workflow.start('archiveDay', {
+    const archive = await startWorkflow(client, archiveDayWorkflow, {
       taskQueue,
-      workflowId: `archive-${yesterday}`,
+      workflowId: archiveWorkflowId(yesterday),
       args: [{ day: yesterday }],
     });
     await archive.result();
     await save(client, 'archive-day', archive);
-    const again = await client.workflow.start('archiveDay', {
+    const again = await startWorkflow(client, archiveDayWorkflow, {
       taskQueue,
-      workflowId: `archive-${yesterday}`,
+      workflowId: archiveWorkflowId(yesterday),
       args: [{ day: yesterday }],
     });
     await again.result();
     await save(client, 'archive-day-again', again);
-    const dispatch = await client.workflow.start('archiveDay', {
+    const dispatch = await startWorkflow(client, archiveDayWorkflow, {
       taskQueue,
       workflowId: 'archive-record-dispatch',
       args: [{}],

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { bootstrapWorkflows } from '../lib/temporal/starters';
+import { bootstrapWorkflows } from '../clients';
 
 /**
  * Creates (or updates) the nightly archive Schedule and starts the simulator feed and the

@@ -15,7 +15,7 @@ import {
 } from '../lib/devstack';
 import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
-import { bootstrapWorkflows } from '../lib/temporal/starters';
+import { bootstrapWorkflows } from '../clients';
 
 /**
  * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless

@@ -6,48 +6,33 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type RetryPolicy } from '@temporalio/common';
-import type { Activities, ArchiveManifest, TrimResult } from '../activities';
-import { archiveWorkflowId, previousUtcDay } from '../lib/archive/day';
-import { SCHEDULED_START_TIME } from '../lib/temporal/search-attributes';
+import type { Activities } from '../activities';
+import { previousUtcDay } from '../lib/archive/day';
+import {
+  ARCHIVE_DEFAULTS,
+  FAILURE,
+  SCHEDULED_START_TIME,
+  archiveWorkflowId,
+  type ArchiveDayInput,
+  type ArchiveDayResult,
+} from '../contract';
 
-export { previousUtcDay } from '../lib/archive/day';
-
-export interface ArchiveDayInput {
-  /** UTC day to archive, YYYY-MM-DD. Default: the day before the scheduled (or actual) start. */
-  readonly day?: string;
-  /** How soon a copy on a dead worker is retried elsewhere (default 60 s). */
-  readonly heartbeatTimeoutMs?: number;
-}
-
-export interface ArchiveDayResult {
-  readonly day: string;
-  /**
-   * `archived`: copied, verified, manifest written; `already-archived`: the manifest was there
-   * (nothing copied); `already-running`: another run has the day (this one did nothing).
-   */
-  readonly outcome: 'archived' | 'already-archived' | 'already-running';
-  readonly manifest?: ArchiveManifest;
-  /** True when the copy went on from a checkpoint of an attempt that died. */
-  readonly resumedCopy?: boolean;
-  readonly trim?: TrimResult;
-}
-
-const NON_RETRYABLE = ['BadDay', 'DayNotClosed', 'ArchiveMismatch'];
+const NON_RETRYABLE = [FAILURE.badDay, FAILURE.dayNotClosed, FAILURE.archiveMismatch];
 
 function activities(heartbeatTimeoutMs: number) {
   const retry: RetryPolicy = {
     initialInterval: '5s',
     maximumInterval: '5m',
-    maximumAttempts: 10,
+    maximumAttempts: ARCHIVE_DEFAULTS.maxAttempts,
     nonRetryableErrorTypes: NON_RETRYABLE,
   };
   const long = proxyActivities<Activities>({
-    startToCloseTimeout: '6h',
+    startToCloseTimeout: ARCHIVE_DEFAULTS.longActivityTimeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry,
   });
   const short = proxyActivities<Activities>({
-    startToCloseTimeout: '10m',
+    startToCloseTimeout: ARCHIVE_DEFAULTS.shortActivityTimeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry,
   });
@@ -58,7 +43,7 @@ function isMismatch(err: unknown): boolean {
   return (
     err instanceof ActivityFailure &&
     err.cause instanceof ApplicationFailure &&
-    err.cause.type === 'ArchiveMismatch'
+    err.cause.type === FAILURE.archiveMismatch
   );
 }
 
@@ -90,7 +75,9 @@ export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDa
   }
   const { day } = input;
 
-  const { long, short } = activities(input.heartbeatTimeoutMs ?? 60_000);
+  const { long, short } = activities(
+    input.heartbeatTimeoutMs ?? ARCHIVE_DEFAULTS.heartbeatTimeoutMs,
+  );
   let manifest = (await short.readArchiveManifest({ day })) ?? undefined;
   const outcome = manifest ? 'already-archived' : 'archived';
   let resumedCopy: boolean | undefined;

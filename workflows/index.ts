@@ -1,5 +1,5 @@
-/** Every workflow the worker registers (its workflowsPath). */
-export * from './ingest-feed';
-export * from './pipeline';
-export * from './replay-batch';
-export * from './archive-day';
+/** Every workflow the worker registers (its workflowsPath), each under its contract name. */
+export { ingestFeed } from './ingest-feed';
+export { pipeline } from './pipeline';
+export { replayBatch } from './replay-batch';
+export { archiveDay } from './archive-day';

@@ -5,9 +5,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   proxyActivities,
@@ -15,73 +12,27 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, FeedInput, FeedProgress } from '../activities';
-import { ADAPTER, FEED_NAME, FEED_STATE } from '../lib/temporal/search-attributes';
-
-export type { FeedInput } from '../activities';
-
-export type FeedState = 'running' | 'paused' | 'failed' | 'stopped';
-
-/** What the `status` query returns: counters are totals over the feed's whole life. */
-export interface FeedStatus {
-  readonly name: string;
-  readonly adapter: string;
-  readonly url: string;
-  readonly symbols: readonly string[];
-  readonly state: FeedState;
-  readonly connected: boolean;
-  /** Not reading because the pipeline is behind (backpressure). */
-  readonly throttled: boolean;
-  readonly lag: number | null;
-  readonly messagesTotal: number;
-  readonly eventsTotal: number;
-  readonly parseErrorsTotal: number;
-  readonly reconnectsTotal: number;
-  readonly messagesPerSecond: number;
-  readonly eventsPerSecond: number;
-  /** ISO time of the last message received, null before the first. */
-  readonly lastMessageAt: string | null;
-  readonly lastError: string | null;
-  readonly lastErrorAt: string | null;
-  /** Activity runs completed (each ends with a continue-as-new or a restart). */
-  readonly runs: number;
-}
-
-/** Totals of finished runs, carried across continue-as-new. */
-export interface FeedTotals {
-  messages: number;
-  events: number;
-  parseErrors: number;
-  reconnects: number;
-}
-
-/** State carried into the next run of the workflow. */
-export interface FeedCarried {
-  readonly runs: number;
-  readonly paused: boolean;
-  readonly symbols?: readonly string[];
-  readonly totals: FeedTotals;
-  readonly last?: FeedProgress;
-}
-
-export const feedStatusQuery = defineQuery<FeedStatus>('status');
-/** Closes the feed's connection until `resume`. */
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-/** Ends the feed: the workflow completes with its final status. */
-export const stopSignal = defineSignal('stop');
-/** Replaces the subscribed symbols (reconnects with the new list); returns the list. */
-export const setSymbolsUpdate = defineUpdate<readonly string[], [readonly string[]]>('setSymbols');
-/** Sent by the running activity itself: its latest counters. */
-export const feedProgressSignal = defineSignal<[FeedProgress]>('feedProgress');
-
-/** The ingestion workflow's id for a feed: one workflow per feed name. */
-export function feedWorkflowId(name: string): string {
-  return `feed-${name}`;
-}
-
-/** A symbol a feed may subscribe to (also what the API's startFeed accepts). */
-export const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
+import type { Activities } from '../activities';
+import {
+  ADAPTER,
+  FAILURE,
+  FEED_DEFAULTS,
+  FEED_NAME,
+  FEED_STATE,
+  SYMBOL_PATTERN,
+  feedProgressSignal,
+  feedStatusQuery,
+  pauseSignal,
+  resumeSignal,
+  setSymbolsUpdate,
+  stopSignal,
+  type FeedCarried,
+  type FeedInput,
+  type FeedProgress,
+  type FeedState,
+  type FeedStatus,
+  type FeedTotals,
+} from '../contract';
 
 /**
  * Supervises one feed. Runs its long-lived `runFeed` activity (which reconnects by itself)
@@ -93,15 +44,15 @@ export const SYMBOL = /^[A-Za-z0-9:._\-/]{1,40}$/;
 export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promise<FeedStatus> {
   const { runFeed } = proxyActivities<Activities>({
     // The activity returns after maxRunMs (1 h by default); this only bounds a stuck one.
-    startToCloseTimeout: (input.maxRunMs ?? 3_600_000) + 600_000,
-    heartbeatTimeout: input.heartbeatTimeoutMs ?? 10_000,
+    startToCloseTimeout: (input.maxRunMs ?? FEED_DEFAULTS.maxRunMs) + FEED_DEFAULTS.stuckMarginMs,
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? FEED_DEFAULTS.heartbeatTimeoutMs,
     // Wait for the activity to close its socket and flush before going on (no overlap).
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-      nonRetryableErrorTypes: ['FeedAuthError', 'InvalidFeedConfig'],
+      nonRetryableErrorTypes: [FAILURE.feedAuth, FAILURE.invalidFeedConfig],
     },
   });
 
@@ -179,7 +130,10 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
     },
     {
       validator: (next) => {
-        if (!Array.isArray(next) || next.some((s) => typeof s !== 'string' || !SYMBOL.test(s)))
+        if (
+          !Array.isArray(next) ||
+          next.some((s) => typeof s !== 'string' || !SYMBOL_PATTERN.test(s))
+        )
           throw new Error(
             'symbols must be an array of ticker strings (letters, digits, : . _ - /)',
           );
@@ -248,7 +202,10 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
       failure = describeFailure(error);
       setState('failed');
       log.error('feed failed', { feed: input.name, error: failure });
-      throw ApplicationFailure.nonRetryable(`feed ${input.name} failed: ${failure}`, 'FeedFailed');
+      throw ApplicationFailure.nonRetryable(
+        `feed ${input.name} failed: ${failure}`,
+        FAILURE.feedFailed,
+      );
     }
     if (symbolsChanged && !stopping && !workflowInfo().continueAsNewSuggested) continue;
     if (paused || stopping) continue;

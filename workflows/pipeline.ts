@@ -3,60 +3,26 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
   isCancellation,
   log,
   patched,
   proxyActivities,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { setHandler } from '@temporalio/workflow';
-import type { Activities, BatchResult } from '../activities';
+import type { Activities } from '../activities';
 import type { Stage } from '../lib/redis/keys';
-import { BATCH_STATUS, FAILED_BATCH_IDS } from '../lib/temporal/search-attributes';
-
-export interface PipelineInput {
-  /** Normalize batches in flight at once (one consumer each). @defaultValue 2 */
-  readonly normalizeSlots?: number;
-  /** Stages this workflow runs (split them across workflows to scale or to measure). @defaultValue all */
-  readonly stages?: readonly Stage[];
-  /** Attempts per batch before it is recorded as failed. @defaultValue 5 */
-  readonly maxAttempts?: number;
-  /**
-   * Start-to-close timeout of one batch activity: how soon a batch on a dead worker is
-   * retried elsewhere. It must exceed PIPELINE_BLOCK_MS + PIPELINE_ACTIVITY_MAX_MS plus a
-   * chunk's work. @defaultValue 120000
-   */
-  readonly batchTimeoutMs?: number;
-  /** Totals carried across continue-as-new. */
-  readonly totals?: Record<Stage, StageTotals>;
-}
-
-export interface StageTotals {
-  batches: number;
-  events: number;
-  out: number;
-  deadLettered: number;
-  anomalies: number;
-  failed: number;
-  /** Dropped as duplicates (normalize). */
-  duplicates?: number;
-  /** Entries of the stage's stream not yet delivered to its group, as of the last batch. */
-  lag?: number | null;
-  /** Events per second over the last few activities. */
-  eventsPerSecond?: number;
-  lastBatchId?: string;
-}
-
-export interface PipelineStatus {
-  readonly stages: Record<Stage, StageTotals>;
-  lastFailure?: { stage: Stage; batchId: string | null; error: string };
-}
-
-export const pipelineStatusQuery = defineQuery<PipelineStatus>('status');
-
-export const PIPELINE_WORKFLOW_ID = 'pipeline';
+import {
+  BATCH_STATUS,
+  FAILED_BATCH_IDS,
+  PIPELINE_DEFAULTS,
+  pipelineStatusQuery,
+  type BatchResult,
+  type PipelineInput,
+  type PipelineStatus,
+  type StageTotals,
+} from '../contract';
 
 function emptyTotals(): StageTotals {
   return { batches: 0, events: 0, out: 0, deadLettered: 0, anomalies: 0, failed: 0 };
@@ -68,11 +34,11 @@ function emptyTotals(): StageTotals {
  * its attempts is recorded for replay and the loop moves on.
  */
 export async function pipeline(input: PipelineInput = {}): Promise<void> {
-  const maxAttempts = input.maxAttempts ?? 5;
+  const maxAttempts = input.maxAttempts ?? PIPELINE_DEFAULTS.maxAttempts;
   const { processBatch, quarantineBatch, ensureGroups } = proxyActivities<Activities>({
     // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for at most
     // PIPELINE_ACTIVITY_MAX_MS (and the chunk it started).
-    startToCloseTimeout: input.batchTimeoutMs ?? 120_000,
+    startToCloseTimeout: input.batchTimeoutMs ?? PIPELINE_DEFAULTS.batchTimeoutMs,
     retry: {
       initialInterval: '500ms',
       backoffCoefficient: 2,
@@ -137,7 +103,7 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
     }
   };
 
-  const slots = Math.max(1, input.normalizeSlots ?? 2);
+  const slots = Math.max(1, input.normalizeSlots ?? PIPELINE_DEFAULTS.normalizeSlots);
   const runs = (stage: Stage) => !input.stages || input.stages.includes(stage);
   await Promise.all([
     ...(runs('normalize') ? Array.from({ length: slots }, (_, i) => loop('normalize', i)) : []),

@@ -1,25 +1,29 @@
 import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { BATCH_STATUS, FAILED_BATCH_IDS, STAGE } from '../lib/temporal/search-attributes';
-
-export interface ReplayBatchInput {
-  /** Id of a failed batch, as recorded in the failed-batches stream (`<stage>-<first id>`). */
-  readonly batchId: string;
-}
+import {
+  BATCH_STATUS,
+  FAILED_BATCH_IDS,
+  FAILURE,
+  REPLAY_DEFAULTS,
+  STAGE,
+  parseBatchId,
+  type ReplayBatchInput,
+  type ReplayBatchResult,
+} from '../contract';
 
 const { replayFailedBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
+  startToCloseTimeout: REPLAY_DEFAULTS.timeoutMs,
   retry: {
     initialInterval: '1s',
     maximumInterval: '30s',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['UnknownBatch', 'UnknownStage'],
+    maximumAttempts: REPLAY_DEFAULTS.maxAttempts,
+    nonRetryableErrorTypes: [FAILURE.unknownBatch, FAILURE.unknownStage],
   },
 });
 
 /** Re-runs a failed batch through its stage; replaying the same batch again changes nothing. */
-export async function replayBatch(input: ReplayBatchInput) {
-  const stage = input.batchId.split('-')[0] ?? 'unknown';
+export async function replayBatch(input: ReplayBatchInput): Promise<ReplayBatchResult> {
+  const stage = parseBatchId(input.batchId)?.stage ?? 'unknown';
   upsertSearchAttributes([
     { key: STAGE, value: stage },
     { key: BATCH_STATUS, value: 'replaying' },

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { backoffDelay, type PollRequest } from '../../lib/domain';
-import { DEFAULT_POLL_INTERVAL_MS } from './input';
-import { FEED_ERRORS, type FeedSession } from './session';
+import { FAILURE, FEED_DEFAULTS } from '../../contract';
+import type { FeedSession } from './session';
 
 /**
  * Polls REST endpoints until the session stops: one round of requests every
@@ -18,11 +18,11 @@ export async function runPolling(s: FeedSession): Promise<void> {
       kind: 'failed',
       error: ApplicationFailure.nonRetryable(
         `feed ${input.name}: ${input.url} has {symbol} but the feed has no symbols`,
-        FEED_ERRORS.config,
+        FAILURE.invalidFeedConfig,
       ),
     });
   }
-  const interval = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const interval = input.pollIntervalMs ?? FEED_DEFAULTS.pollIntervalMs;
   const { reconnectBaseMs, reconnectMaxMs } = deps.config.ingest;
   const previous = new Map<string, Set<string>>();
   let failures = 0;

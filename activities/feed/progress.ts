@@ -1,36 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '../../lib/logger';
-// Signal definitions are plain values, safe outside workflow code (clients import them too).
-import { feedProgressSignal } from '../../workflows/ingest-feed';
-
-/**
- * A feed run's counters and state: heartbeated (a retried attempt resumes its counters from
- * the last heartbeat) and signalled to the workflow, whose `status` query shows it.
- */
-export interface FeedProgress {
-  connected: boolean;
-  /** Reading is paused because the pipeline is behind (see LagWatch). */
-  throttled: boolean;
-  /** Normalize-group lag on raw:events at the last check; null when unknown. */
-  lag: number | null;
-  /** WebSocket frames or HTTP responses received. */
-  messages: number;
-  /** Raw events written (data events plus unparseable parts). */
-  events: number;
-  parseErrors: number;
-  controls: number;
-  /** HTTP polling: events skipped because the response repeated the previous one. */
-  unchanged: number;
-  reconnects: number;
-  lastError: string | null;
-  lastErrorAt: number;
-  lastSourceId: string;
-  lastMessageAt: number;
-  connectedAt: number;
-  messagesPerSecond: number;
-  eventsPerSecond: number;
-  reportedAt: number;
-}
+import { feedProgressSignal, type FeedProgress } from '../../contract';
 
 export function emptyProgress(): FeedProgress {
   return {

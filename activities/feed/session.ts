@@ -1,18 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE, type FeedInput } from '../../contract';
 import type { ConnectOptions, FeedAdapter } from '../../lib/domain';
 import type { Logger } from '../../lib/logger';
 import type { ActivityDeps } from '../deps';
 import type { LagWatch } from './lag-watch';
 import type { ProgressReporter } from './progress';
 import type { RawWriter } from './raw-writer';
-import type { FeedInput } from './input';
-
-/** Error types a feed run ends with; the workflow's retry policy names the non-retryable ones. */
-export const FEED_ERRORS = {
-  auth: 'FeedAuthError',
-  config: 'InvalidFeedConfig',
-  shutdown: 'WorkerShutdown',
-} as const;
 
 /** Why a run stopped: its caller turns this into a return or the right failure. */
 export type StopReason =
@@ -68,7 +61,7 @@ export class FeedSession {
       kind: 'failed',
       error: ApplicationFailure.nonRetryable(
         `feed ${this.input.name}: ${message}`,
-        FEED_ERRORS.auth,
+        FAILURE.feedAuth,
       ),
     });
   }

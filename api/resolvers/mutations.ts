@@ -1,14 +1,19 @@
 import type { GraphQLError } from 'graphql';
-import type { FeedInput } from '../../activities';
+import {
+  BATCH_ID_PATTERN,
+  FEED_NAME_PATTERN,
+  MAX_FEED_SYMBOLS,
+  SYMBOL_PATTERN,
+  pauseSignal,
+  resumeSignal,
+  stopSignal,
+  type FeedInput,
+} from '../../contract';
 import { BadDayError, dayRange, previousUtcDay } from '../../lib/archive/day';
-import { SYMBOL } from '../../workflows/ingest-feed';
+import { findFailedBatch } from '../../lib/redis';
 import type { ApiContext, Role } from '../context';
 import { ERROR_CODES, badUserInput, userError } from '../errors';
-import { FEED_NAME } from '../validation';
-import { findFailedBatch } from '../../lib/redis';
 import type { WorkflowRef } from '../services/workflow-ops';
-
-const BATCH_ID = /^[a-z]+-\d{1,20}-\d{1,20}$/;
 
 type FeedInputArg = {
   name: string;
@@ -21,7 +26,7 @@ type FeedInputArg = {
 
 /** Checks a feed definition before it reaches a workflow, naming the bad field. */
 export function parseFeedInput(i: FeedInputArg): FeedInput {
-  if (!FEED_NAME.test(i.name)) {
+  if (!FEED_NAME_PATTERN.test(i.name)) {
     throw badUserInput('input.name', 'must be 1-64 characters of a-z A-Z 0-9 . _ -');
   }
   const adapter = i.adapter === 'http_poll' ? 'http-poll' : i.adapter;
@@ -39,13 +44,16 @@ export function parseFeedInput(i: FeedInputArg): FeedInput {
     );
   }
   const symbols = i.symbols ?? undefined;
-  if (symbols && (symbols.length > 500 || symbols.some((s) => !SYMBOL.test(s)))) {
+  if (
+    symbols &&
+    (symbols.length > MAX_FEED_SYMBOLS || symbols.some((s) => !SYMBOL_PATTERN.test(s)))
+  ) {
     throw badUserInput(
       'input.symbols',
-      'at most 500 symbols of 1-40 characters A-Z a-z 0-9 : . _ - /',
+      `at most ${MAX_FEED_SYMBOLS} symbols of 1-40 characters A-Z a-z 0-9 : . _ - /`,
     );
   }
-  if (i.auth != null && !FEED_NAME.test(i.auth)) {
+  if (i.auth != null && !FEED_NAME_PATTERN.test(i.auth)) {
     throw badUserInput(
       'input.auth',
       'must name a credential set (1-64 characters of a-z A-Z 0-9 . _ -)',
@@ -109,33 +117,42 @@ export function auditedMutation<A extends Record<string, unknown>, R>(
   };
 }
 
-/** Operator mutations start or signal a workflow; the audit entry carries its ids. */
-function operatorMutation<A extends Record<string, unknown>>(
-  action: string,
-  run: (args: A, ctx: ApiContext) => Promise<WorkflowRef>,
-) {
-  return auditedMutation<A, WorkflowRef>('operator', action, run, (r) => ({
-    workflowId: r.workflowId,
-    runId: r.runId,
-  }));
+type OperatorRun = (args: never, ctx: ApiContext) => Promise<WorkflowRef>;
+type Resolved<M extends Record<string, OperatorRun>> = {
+  readonly [K in keyof M]: (
+    parent: unknown,
+    args: Parameters<M[K]>[0],
+    ctx: ApiContext,
+  ) => Promise<WorkflowRef>;
+};
+
+/**
+ * Operator mutations start or signal a workflow: each needs the operator role and is audited
+ * under its field name, with the workflow's ids.
+ */
+function operatorMutations<M extends Record<string, OperatorRun>>(runs: M): Resolved<M> {
+  const resolvers: Record<string, unknown> = {};
+  for (const [action, run] of Object.entries(runs)) {
+    resolvers[action] = auditedMutation('operator', action, run, (r: WorkflowRef) => ({
+      workflowId: r.workflowId,
+      runId: r.runId,
+    }));
+  }
+  return resolvers as Resolved<M>;
 }
 
 export const mutationResolvers = {
-  Mutation: {
-    startFeed: operatorMutation<{ input: FeedInputArg }>('startFeed', (a, ctx) =>
+  Mutation: operatorMutations({
+    startFeed: (a: { input: FeedInputArg }, ctx: ApiContext) =>
       ctx.workflows.startFeed(parseFeedInput(a.input)),
-    ),
-    pauseFeed: operatorMutation<{ name: string }>('pauseFeed', (a, ctx) =>
-      ctx.workflows.signalFeed(a.name, 'pause'),
-    ),
-    resumeFeed: operatorMutation<{ name: string }>('resumeFeed', (a, ctx) =>
-      ctx.workflows.signalFeed(a.name, 'resume'),
-    ),
-    stopFeed: operatorMutation<{ name: string }>('stopFeed', (a, ctx) =>
-      ctx.workflows.signalFeed(a.name, 'stop'),
-    ),
-    replayBatch: operatorMutation<{ batchId: string }>('replayBatch', async (a, ctx) => {
-      if (!BATCH_ID.test(a.batchId)) {
+    pauseFeed: (a: { name: string }, ctx: ApiContext) =>
+      ctx.workflows.signalFeed(a.name, pauseSignal),
+    resumeFeed: (a: { name: string }, ctx: ApiContext) =>
+      ctx.workflows.signalFeed(a.name, resumeSignal),
+    stopFeed: (a: { name: string }, ctx: ApiContext) =>
+      ctx.workflows.signalFeed(a.name, stopSignal),
+    replayBatch: async (a: { batchId: string }, ctx: ApiContext) => {
+      if (!BATCH_ID_PATTERN.test(a.batchId)) {
         throw badUserInput('batchId', 'must be a failed batch id such as anomaly-1700000000000-0');
       }
       if (!(await findFailedBatch(ctx.redis, ctx.keys, a.batchId))) {
@@ -144,9 +161,8 @@ export const mutationResolvers = {
         });
       }
       return ctx.workflows.replayBatch(a.batchId);
-    }),
-    triggerArchive: operatorMutation<{ day?: string | null }>('triggerArchive', (a, ctx) =>
+    },
+    triggerArchive: (a: { day?: string | null }, ctx: ApiContext) =>
       ctx.workflows.triggerArchive(parseDay(a.day, Date.now())),
-    ),
-  },
+  }),
 };

@@ -7,13 +7,13 @@ import {
   type Redis,
 } from '../../lib/redis';
 import type { DeadLetter } from '../../lib/domain/types';
-import type { StageTotals } from '../../workflows';
+import { FEED_NAME_PATTERN, type StageTotals } from '../../contract';
 import type { ApiContext, Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection, type CursorKind } from '../pagination';
 import type { FeedView, PipelineView } from '../services/workflow-ops';
 import { scanStream } from '../stream-scan';
-import { FEED_NAME, parseFirst } from '../validation';
+import { parseFirst } from '../validation';
 import { byText } from './quotes';
 import { streamIdTime } from './fields';
 
@@ -21,7 +21,7 @@ const feeds: Resolver<unknown, Record<string, never>, FeedView[]> = (_p, _a, ctx
   ctx.workflows.listFeeds();
 
 const feed: Resolver<unknown, { name: string }, FeedView> = async (_p, args, ctx) => {
-  const v = FEED_NAME.test(args.name) ? await ctx.workflows.feed(args.name) : undefined;
+  const v = FEED_NAME_PATTERN.test(args.name) ? await ctx.workflows.feed(args.name) : undefined;
   if (!v)
     throw userError(ERROR_CODES.UNKNOWN_FEED, `No feed named "${args.name}"`, { feed: args.name });
   return v;

@@ -4,11 +4,28 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import type { FeedInput } from '../../activities';
+import type { SignalDefinition } from '@temporalio/common';
+import {
+  startArchiveDay,
+  startFeed as startFeedWorkflow,
+  startWorkflow,
+  workflowHandle,
+} from '../../clients';
+import {
+  feedNameOf,
+  feedStatusQuery,
+  feedWorkflowId,
+  archiveDayWorkflow,
+  ingestFeedWorkflow,
+  pipelineStatusQuery,
+  pipelineWorkflow,
+  replayBatchWorkflow,
+  replayWorkflowId,
+  type FeedInput,
+  type FeedStatus,
+  type PipelineStatus,
+} from '../../contract';
 import type { Config } from '../../lib/config';
-import { startArchiveDay, startFeed as startFeedWorkflow } from '../../lib/temporal/starters';
-import type { FeedStatus, PipelineStatus } from '../../workflows';
-import { feedWorkflowId } from '../../workflows/ingest-feed';
 import { ERROR_CODES, userError } from '../errors';
 
 /** What a mutation returns: the workflow it started or signalled. */
@@ -45,7 +62,8 @@ export interface WorkflowOps {
   feed(name: string): Promise<FeedView | undefined>;
   pipeline(): Promise<PipelineView>;
   startFeed(input: FeedInput): Promise<WorkflowRef>;
-  signalFeed(name: string, signal: 'pause' | 'resume' | 'stop'): Promise<WorkflowRef>;
+  /** Sends a feed one of its control signals (pause, resume, stop). */
+  signalFeed(name: string, signal: SignalDefinition): Promise<WorkflowRef>;
   replayBatch(batchId: string): Promise<WorkflowRef>;
   triggerArchive(day: string): Promise<WorkflowRef>;
   /** True when the server answers. */
@@ -86,10 +104,10 @@ export function createWorkflowOps(
   const taskQueue = config.temporal.taskQueue;
 
   async function feedView(d: WorkflowExecutionDescription, name: string): Promise<FeedView> {
-    const handle = client.workflow.getHandle(d.workflowId, d.runId);
+    const handle = workflowHandle(client, ingestFeedWorkflow, d.workflowId, d.runId);
     // A query needs a worker; a feed whose worker is away must not hang the whole list.
     const status = await withTimeout(
-      handle.query<FeedStatus>('status').catch(() => undefined),
+      handle.query(feedStatusQuery).catch(() => undefined),
       queryTimeoutMs,
     );
     return {
@@ -105,7 +123,7 @@ export function createWorkflowOps(
 
   async function describeFeed(name: string): Promise<WorkflowExecutionDescription | undefined> {
     try {
-      const d = await client.workflow.getHandle(feedWorkflowId(name)).describe();
+      const d = await workflowHandle(client, ingestFeedWorkflow, feedWorkflowId(name)).describe();
       // Workflow ids are per namespace; a feed of another deployment's task queue is not ours.
       return d.taskQueue === taskQueue ? d : undefined;
     } catch (err) {
@@ -122,7 +140,7 @@ export function createWorkflowOps(
     listFeeds: () =>
       guarded('list feeds', async () => {
         const latest = new Map<string, WorkflowExecutionDescription>();
-        const query = `WorkflowType = 'ingestFeed' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
+        const query = `WorkflowType = '${ingestFeedWorkflow.name}' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
         for await (const w of client.workflow.list({ query, pageSize: MAX_FEEDS })) {
           // Newest run first: keep the first seen per workflow id.
           if (!latest.has(w.workflowId))
@@ -130,7 +148,7 @@ export function createWorkflowOps(
           if (latest.size >= MAX_FEEDS) break;
         }
         const views = await Promise.all(
-          [...latest.values()].map((d) => feedView(d, d.workflowId.replace(/^feed-/, ''))),
+          [...latest.values()].map((d) => feedView(d, feedNameOf(d.workflowId) ?? d.workflowId)),
         );
         return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       }),
@@ -146,7 +164,7 @@ export function createWorkflowOps(
         const workflowId = config.pipeline.workflowId;
         let d: WorkflowExecutionDescription;
         try {
-          d = await client.workflow.getHandle(workflowId).describe();
+          d = await workflowHandle(client, pipelineWorkflow, workflowId).describe();
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) {
             return { workflowId, runId: null, workflowStatus: 'NOT_STARTED', status: null };
@@ -156,9 +174,8 @@ export function createWorkflowOps(
         const status =
           d.status.name === 'RUNNING'
             ? await withTimeout(
-                client.workflow
-                  .getHandle(workflowId)
-                  .query<PipelineStatus>('status')
+                workflowHandle(client, pipelineWorkflow, workflowId)
+                  .query(pipelineStatusQuery)
                   .catch(() => undefined),
                 queryTimeoutMs,
               )
@@ -183,7 +200,7 @@ export function createWorkflowOps(
       }),
 
     signalFeed: (name, signal) =>
-      guarded(`${signal} feed`, async () => {
+      guarded(`${signal.name} feed`, async () => {
         const d = await describeFeed(name);
         if (!d) throw unknownFeed(name);
         if (d.status.name !== 'RUNNING') {
@@ -193,15 +210,15 @@ export function createWorkflowOps(
             { workflowId: d.workflowId },
           );
         }
-        await client.workflow.getHandle(d.workflowId, d.runId).signal(signal);
+        await workflowHandle(client, ingestFeedWorkflow, d.workflowId, d.runId).signal(signal);
         return { workflowId: d.workflowId, runId: d.runId, started: false };
       }),
 
     replayBatch: (batchId) =>
       guarded('start replay', async () => {
-        const workflowId = `replay-${batchId}`;
+        const workflowId = replayWorkflowId(batchId);
         try {
-          const h = await client.workflow.start('replayBatch', {
+          const h = await startWorkflow(client, replayBatchWorkflow, {
             taskQueue,
             workflowId,
             args: [{ batchId }],
@@ -220,7 +237,7 @@ export function createWorkflowOps(
         const r = await startArchiveDay(client, config, day);
         if (r.started) return { workflowId: r.workflowId, runId: r.runId ?? '', started: true };
         // An archive of the day is running: the operator's intent is met, report that run.
-        const d = await client.workflow.getHandle(r.workflowId).describe();
+        const d = await workflowHandle(client, archiveDayWorkflow, r.workflowId).describe();
         return { workflowId: r.workflowId, runId: d.runId, started: false };
       }),
 

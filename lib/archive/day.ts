@@ -40,11 +40,6 @@ export function daysBetween(from: string, to: string, max = 3660): string[] {
   return Array.from({ length: n }, (_, i) => dayOf(a + i * DAY_MS));
 }
 
-/** The workflow id of a day's archive: one id per day, so two archives of a day never overlap. */
-export function archiveWorkflowId(day: string): string {
-  return `archive-${day}`;
-}
-
 /** First and last possible stream ids of a day (stream ids start with the ms of their XADD). */
 export function dayIdRange(day: string): { first: string; last: string } {
   const { start, end } = dayRange(day);

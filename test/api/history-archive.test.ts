@@ -8,7 +8,7 @@ import {
   dayRange,
   type ArchiveReader,
 } from '../../lib/archive';
-import { startArchiveDay } from '../../lib/temporal/starters';
+import { startArchiveDay } from '../../clients';
 import type { Config } from '../../lib/config';
 import { seedDay } from '../support/archive-data';
 import { startTestApi, type TestApi } from '../support/api';

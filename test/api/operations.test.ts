@@ -4,6 +4,8 @@ import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { encodeFailedBatch } from '../../lib/redis';
 import { createSimulator } from '../../simulator';
+import { startWorkflow } from '../../clients';
+import { pipelineWorkflow } from '../../contract';
 import { startTestApi, type GqlBody, type TestApi } from '../support/api';
 import {
   redisFixture,
@@ -386,7 +388,7 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
   });
 
   it('reports the pipeline: workflow totals, stream groups and exact counters', async () => {
-    await temporal.client.workflow.start('pipeline', {
+    await startWorkflow(temporal.client, pipelineWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: config.pipeline.workflowId,
       args: [{ normalizeSlots: 1 }],

@@ -1,7 +1,8 @@
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { createRedis, type Redis } from '../../lib/redis';
-import { startFeed } from '../../lib/temporal/starters';
+import { startFeed, startWorkflow } from '../../clients';
+import { pipelineWorkflow } from '../../contract';
 import { startTestApi, type TestApi } from '../support/api';
 import { createSimulator, type SimulatorState } from '../../simulator';
 import { temporalFixture, testConfig, uniqueId, type TemporalFixture } from '../support/stack';
@@ -77,7 +78,7 @@ describe('end to end: simulator to GraphQL', () => {
     });
     workflowIds.push(feed.workflowId);
     const pipelineId = uniqueId('pipeline');
-    await temporal.client.workflow.start('pipeline', {
+    await startWorkflow(temporal.client, pipelineWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: pipelineId,
       args: [{ normalizeSlots: 2 }],

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startWorkflow, workflowHandle } from '../../clients';
+import { archiveDayWorkflow, archiveWorkflowId, type CopyProgress } from '../../contract';
 import {
-  archiveWorkflowId,
   canonicalAnomaly,
   canonicalTick,
   createArchiveSink,
@@ -15,8 +16,6 @@ import {
 import { loadConfig, type Config, type Env } from '../../lib/config';
 import type { ManagedProcess } from '../../lib/devstack/child';
 import { loadSectors } from '../../lib/reference';
-import type { CopyProgress } from '../../activities';
-import type { ArchiveDayResult } from '../../workflows';
 import { seedDay, type SeededDay } from '../support/archive-data';
 import {
   redisFixture,
@@ -82,7 +81,7 @@ describe('archive worker killed between copy and trim', () => {
   }
 
   async function copyProgress(): Promise<CopyProgress | undefined> {
-    const desc = await temporal.client.workflow.getHandle(workflowId).describe();
+    const desc = await workflowHandle(temporal.client, archiveDayWorkflow, workflowId).describe();
     const pending = desc.raw.pendingActivities?.find(
       (a) => a.activityType?.name === 'copyDayToArchive',
     );
@@ -113,7 +112,7 @@ describe('archive worker killed between copy and trim', () => {
     const total = day.ticks.length + next.ticks.length;
     expect(await fx.redis.xlen(fx.keys.normalizedEvents)).toBe(total);
     const first = spawnWorker(1);
-    const handle = await temporal.client.workflow.start('archiveDay', {
+    const handle = await startWorkflow(temporal.client, archiveDayWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [{ day: DAY, heartbeatTimeoutMs: 2000 }],
@@ -145,7 +144,7 @@ describe('archive worker killed between copy and trim', () => {
     expect(await fx.redis.xlen(fx.keys.normalizedEvents)).toBe(total);
 
     spawnWorker(3);
-    const result = (await handle.result()) as ArchiveDayResult;
+    const result = await handle.result();
     expect(result.outcome).toBe('archived');
     expect(result.resumedCopy).toBe(true);
 

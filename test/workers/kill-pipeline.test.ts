@@ -14,7 +14,8 @@ import {
 } from '../../lib/redis';
 import type { RawEvent } from '../../lib/domain';
 import { mulberry32 } from '../../simulator/prng';
-import type { PipelineInput, PipelineStatus } from '../../workflows';
+import { startWorkflow, workflowHandle } from '../../clients';
+import { pipelineStatusQuery, pipelineWorkflow, type PipelineInput } from '../../contract';
 import {
   redisFixture,
   temporalFixture,
@@ -391,7 +392,7 @@ describe('worker killed mid-batch under load', () => {
       maxAttempts: run.config.pipeline.maxAttempts,
       batchTimeoutMs: BATCH_TIMEOUT_MS,
     };
-    const handle = await temporal.client.workflow.start('pipeline', {
+    const handle = await startWorkflow(temporal.client, pipelineWorkflow, {
       taskQueue: run.config.temporal.taskQueue,
       workflowId: uniqueId('pipeline'),
       args: [input],
@@ -496,9 +497,9 @@ describe('worker killed mid-batch under load', () => {
 
     // The control run's status totals are exact...
     const controlStatus = await eventually(async () => {
-      const s = await temporal.client.workflow
-        .getHandle(control.workflowId!)
-        .query<PipelineStatus>('status');
+      const s = await workflowHandle(temporal.client, pipelineWorkflow, control.workflowId!).query(
+        pipelineStatusQuery,
+      );
       return s.stages.normalize.events === n ? s : undefined;
     });
     expect(controlStatus.stages.normalize).toMatchObject({
@@ -511,9 +512,11 @@ describe('worker killed mid-batch under load', () => {
     // ...the killed run's status query answers, but its totals are not checked against N: the
     // result of an attempt on a killed worker is lost with it (the chunks it committed stand, and
     // its retry resumes after them), which is why pipeline:stats is counted inside each commit.
-    const status = await temporal.client.workflow
-      .getHandle(killed.workflowId!)
-      .query<PipelineStatus>('status');
+    const status = await workflowHandle(
+      temporal.client,
+      pipelineWorkflow,
+      killed.workflowId!,
+    ).query(pipelineStatusQuery);
     expect(status.stages.normalize.failed).toBe(0);
     expect(status.stages.normalize.events).toBeLessThanOrEqual(n);
   }, 90_000);

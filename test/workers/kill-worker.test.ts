@@ -4,12 +4,14 @@ import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { decodeRaw } from '../../lib/redis';
 import { createSimulator } from '../../simulator';
+import { startWorkflow } from '../../clients';
 import {
   feedStatusQuery,
   feedWorkflowId,
+  ingestFeedWorkflow,
   stopSignal,
   type FeedInput,
-} from '../../workflows/ingest-feed';
+} from '../../contract';
 import {
   redisFixture,
   temporalFixture,
@@ -70,7 +72,7 @@ describe('worker killed mid-feed', () => {
       url: simUrl,
       heartbeatTimeoutMs: 2000,
     };
-    const handle = await temporal.client.workflow.start('ingestFeed', {
+    const handle = await startWorkflow(temporal.client, ingestFeedWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: feedWorkflowId(name),
       args: [input],

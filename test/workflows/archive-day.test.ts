@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  ensureArchiveSchedule,
+  startArchiveDay,
+  startWorkflow,
+  workflowHandle,
+} from '../../clients';
+import {
+  ARCHIVE_SCHEDULE_ID,
+  archiveDayWorkflow,
   archiveWorkflowId,
+  type ArchiveDayResult,
+} from '../../contract';
+import {
   canonicalAnomaly,
   canonicalTick,
   createArchiveSink,
@@ -16,12 +27,6 @@ import {
 import type { Config } from '../../lib/config';
 import { loadSectors } from '../../lib/reference';
 import { decodeTick } from '../../lib/redis';
-import {
-  ARCHIVE_SCHEDULE_ID,
-  ensureArchiveSchedule,
-  startArchiveDay,
-} from '../../lib/temporal/starters';
-import type { ArchiveDayResult } from '../../workflows';
 import { seedDay, type SeededDay } from '../support/archive-data';
 import { startPgFixture, type PgFixture } from '../support/postgres';
 import {
@@ -92,9 +97,7 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
 
   async function archive(day: string): Promise<ArchiveDayResult> {
     await startArchiveDay(temporal.client, config, day);
-    return temporal.client.workflow
-      .getHandle<() => Promise<ArchiveDayResult>>(archiveWorkflowId(day))
-      .result();
+    return workflowHandle(temporal.client, archiveDayWorkflow, archiveWorkflowId(day)).result();
   }
 
   async function firstId(): Promise<string | undefined> {
@@ -190,9 +193,11 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
           },
         ]);
         await eventually(async () => sink.readManifest(days[1]!), 30_000, 'backfilled manifest');
-        const r = await temporal.client.workflow
-          .getHandle<() => Promise<ArchiveDayResult>>(archiveWorkflowId(days[1]!))
-          .result();
+        const r = await workflowHandle(
+          temporal.client,
+          archiveDayWorkflow,
+          archiveWorkflowId(days[1]!),
+        ).result();
         expect(r.outcome).toBe('archived');
         await expectArchived(days[1]!);
         // days[1] and days[2] are archived now; days[3] (yesterday) is inside the retention window.
@@ -205,12 +210,12 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
   );
 
   it('a run started without a day archives yesterday under its own id', async () => {
-    const dispatcher = await temporal.client.workflow.start('archiveDay', {
+    const dispatcher = await startWorkflow(temporal.client, archiveDayWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: uniqueId('archive-dispatch'),
       args: [{}],
     });
-    const r = (await dispatcher.result()) as ArchiveDayResult;
+    const r = await dispatcher.result();
     expect(r.day).toBe(days[3]);
     expect(r.outcome).toBe('archived');
     await expectArchived(days[3]!);
@@ -225,7 +230,7 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
 
   it('refuses a day that is not over, and a bad day, without retrying', async () => {
     for (const day of [dayOf(Date.now()), '2026-02-30']) {
-      const h = await temporal.client.workflow.start('archiveDay', {
+      const h = await startWorkflow(temporal.client, archiveDayWorkflow, {
         taskQueue: config.temporal.taskQueue,
         workflowId: archiveWorkflowId(day),
         args: [{ day }],

@@ -1,12 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { findAdapter } from '../../lib/domain';
 import { decodeRaw } from '../../lib/redis';
+import { startWorkflow } from '../../clients';
 import {
   feedStatusQuery,
   feedWorkflowId,
+  ingestFeedWorkflow,
   stopSignal,
   type FeedInput,
-} from '../../workflows/ingest-feed';
+} from '../../contract';
 import {
   startFakeProvider,
   startFakeRest,
@@ -63,7 +65,7 @@ describe('ingestFeed against each provider protocol', () => {
 
   async function startFeed(input: Omit<FeedInput, 'name'>) {
     const name = uniqueId(input.adapter);
-    const handle = await temporal.client.workflow.start('ingestFeed', {
+    const handle = await startWorkflow(temporal.client, ingestFeedWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: feedWorkflowId(name),
       args: [{ name, heartbeatTimeoutMs: 2000, ...input }],

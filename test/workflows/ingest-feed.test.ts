@@ -3,15 +3,18 @@ import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { decodeRaw } from '../../lib/redis';
 import { createSimulator } from '../../simulator';
-import type { FeedInput, FeedStatus } from '../../workflows/ingest-feed';
+import { startWorkflow } from '../../clients';
 import {
   feedStatusQuery,
   feedWorkflowId,
+  ingestFeedWorkflow,
   pauseSignal,
   resumeSignal,
   setSymbolsUpdate,
   stopSignal,
-} from '../../workflows/ingest-feed';
+  type FeedInput,
+  type FeedStatus,
+} from '../../contract';
 import {
   redisFixture,
   temporalFixture,
@@ -67,7 +70,7 @@ describe('ingestFeed workflow (simulator feed)', () => {
       heartbeatTimeoutMs: 2000,
       ...input,
     };
-    const handle = await temporal.client.workflow.start('ingestFeed', {
+    const handle = await startWorkflow(temporal.client, ingestFeedWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: feedWorkflowId(`${name}`),
       args: [feed],

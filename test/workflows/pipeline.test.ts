@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { decodeAnomaly, decodeDeadLetter, encodeRaw, fieldMap } from '../../lib/redis';
-import type { PipelineStatus } from '../../workflows';
+import { executeWorkflow, startWorkflow, workflowHandle } from '../../clients';
+import { pipelineStatusQuery, pipelineWorkflow, replayBatchWorkflow } from '../../contract';
 import {
   redisFixture,
   temporalFixture,
@@ -45,7 +46,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
 
   async function startPipeline(): Promise<string> {
     const workflowId = uniqueId('pipeline');
-    await temporal.client.workflow.start('pipeline', {
+    await startWorkflow(temporal.client, pipelineWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
       args: [{ normalizeSlots: 2, maxAttempts: 2 }],
@@ -101,7 +102,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     );
 
     const workflowId = await startPipeline();
-    const handle = temporal.client.workflow.getHandle(workflowId);
+    const handle = workflowHandle(temporal.client, pipelineWorkflow, workflowId);
     await eventually(
       async () => (await redis.xlen(keys.normalizedEvents)) === 122,
       30_000,
@@ -142,7 +143,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     expect(jump.sourceIds).toHaveLength(2);
 
     const status = await eventually(async () => {
-      const s = await handle.query<PipelineStatus>('status');
+      const s = await handle.query(pipelineStatusQuery);
       return s.stages.anomaly.events === 122 && s.stages.cachepub.events === 122 ? s : undefined;
     });
     expect(status.stages.normalize).toMatchObject({
@@ -181,7 +182,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       ...raw({ T: 't', S: 'BAD', p: 10, s: 1, t: 1_700_000_000_000, i: 9001 }, '9001'),
     );
     const workflowId = await startPipeline();
-    const handle = temporal.client.workflow.getHandle(workflowId);
+    const handle = workflowHandle(temporal.client, pipelineWorkflow, workflowId);
 
     const failed = await eventually(
       async () => {
@@ -193,12 +194,12 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
     );
     expect(failed).toMatchObject({ stage: 'anomaly', attempts: '2' });
     expect(failed.error).toMatch(/JSON/);
-    const s = await handle.query<PipelineStatus>('status');
+    const s = await handle.query(pipelineStatusQuery);
     expect(s.stages.anomaly.failed).toBe(1);
 
     // A replay with the state still corrupt fails; once it is repaired the replay applies, once.
     const replay = (id: string) =>
-      temporal.client.workflow.execute('replayBatch', {
+      executeWorkflow(temporal.client, replayBatchWorkflow, {
         taskQueue: config.temporal.taskQueue,
         workflowId: id,
         args: [{ batchId: failed.batch_id! }],

@@ -1,5 +1,5 @@
+import { archiveWorkflowId } from '../../../contract';
 import {
-  archiveWorkflowId,
   BadDayError,
   canonicalTick,
   compareStreamIds,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE, type CopyProgress, type CopyResult, type TrimResult } from '../../contract';
 import {
   BadDayError,
   canonicalAnomaly,
@@ -15,15 +16,11 @@ import {
   type Dataset,
   type DigestState,
   type SinkPosition,
-} from '../lib/archive';
-import { decodeAnomaly, decodeTick } from '../lib/redis';
-import { activityLogger, type ActivityDeps } from './deps';
-import type { StreamEntry } from './stream-reader';
-import { droppedSince, fieldBytes, pages } from './archive-source';
-import type { CopyProgress, CopyResult, TrimResult } from './archive-types';
-
-export type { ArchiveManifest } from '../lib/archive';
-export * from './archive-types';
+} from '../../lib/archive';
+import { decodeAnomaly, decodeTick } from '../../lib/redis';
+import { activityLogger, type ActivityDeps } from '../deps';
+import type { StreamEntry } from '../stream-reader';
+import { droppedSince, fieldBytes, pages } from './source';
 
 /** Entries removed per approximate XTRIM call. */
 const TRIM_STEP = 100_000;
@@ -32,7 +29,8 @@ function checkedRange(day: string): { start: number; end: number } {
   try {
     return dayRange(day);
   } catch (err) {
-    if (err instanceof BadDayError) throw ApplicationFailure.nonRetryable(err.message, 'BadDay');
+    if (err instanceof BadDayError)
+      throw ApplicationFailure.nonRetryable(err.message, FAILURE.badDay);
     throw err;
   }
 }
@@ -109,7 +107,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
       const { day } = input;
       const { start, end } = checkedRange(day);
       if (end > deps.now()) {
-        throw ApplicationFailure.nonRetryable(`${day} is not over yet`, 'DayNotClosed');
+        throw ApplicationFailure.nonRetryable(`${day} is not over yet`, FAILURE.dayNotClosed);
       }
       const ctx = inActivity();
       const log = activityLogger(deps.logger, { day });
@@ -260,7 +258,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
       if (problems.length > 0) {
         throw ApplicationFailure.create({
           message: `archive of ${copy.day} does not match its source: ${problems.join('; ')}`,
-          type: 'ArchiveMismatch',
+          type: FAILURE.archiveMismatch,
           nonRetryable: true,
         });
       }

@@ -7,12 +7,12 @@ import {
   createActivities,
   createWorkerMetrics,
   type ActivityDeps,
-} from '../../activities';
-import { DAY_MS, dayOf, lazyArchiveSink, type LazyArchiveSink } from '../../lib/archive';
-import { createLogger } from '../../lib/logger';
-import { createRegistry } from '../../lib/metrics';
-import { seedDay } from '../support/archive-data';
-import { redisFixture, testConfig, type RedisFixture } from '../support/stack';
+} from '../../../activities';
+import { DAY_MS, dayOf, lazyArchiveSink, type LazyArchiveSink } from '../../../lib/archive';
+import { createLogger } from '../../../lib/logger';
+import { createRegistry } from '../../../lib/metrics';
+import { seedDay } from '../../support/archive-data';
+import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
 
 /** The archive activities called directly (no Temporal) against a real Redis and Parquet files. */
 describe('archive activities', () => {

@@ -3,11 +3,11 @@ import {
   createActivities,
   createWorkerMetrics,
   type ActivityDeps,
-} from '../../activities';
-import { createLogger } from '../../lib/logger';
-import { createRegistry } from '../../lib/metrics';
-import { decodeTick, encodeRaw, GROUPS } from '../../lib/redis';
-import { redisFixture, testConfig, type RedisFixture } from '../support/stack';
+} from '../../../activities';
+import { createLogger } from '../../../lib/logger';
+import { createRegistry } from '../../../lib/metrics';
+import { decodeTick, encodeRaw, GROUPS } from '../../../lib/redis';
+import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
 
 /** The batch activity called directly (no Temporal) against a real Redis. */
 describe('processBatch', () => {

@@ -1,6 +1,6 @@
-import { dayIdRange } from '../lib/archive';
-import type { Redis } from '../lib/redis';
-import type { StreamEntry } from './stream-reader';
+import { dayIdRange } from '../../lib/archive';
+import type { Redis } from '../../lib/redis';
+import type { StreamEntry } from '../stream-reader';
 
 /** Reading a day of a stream for the archive: pages, and whether Redis still holds all of it. */
 

@@ -1,19 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { findAdapter } from '../lib/domain';
-import { GROUPS } from '../lib/redis';
-import { activityLogger, type ActivityDeps } from './deps';
-import { DEFAULT_MAX_RUN_MS, type FeedInput } from './feed/input';
-import { LagWatch } from './feed/lag-watch';
-import { runPolling } from './feed/polling';
-import { emptyProgress, ProgressReporter, type FeedProgress } from './feed/progress';
-import { RawWriter } from './feed/raw-writer';
-import { FEED_ERRORS, FeedSession } from './feed/session';
-import { runWebSocket } from './feed/websocket';
-
-export { FEED_ERRORS } from './feed/session';
-export type { FeedProgress } from './feed/progress';
-export type { FeedInput } from './feed/input';
+import { FAILURE, FEED_DEFAULTS, type FeedInput, type FeedProgress } from '../../contract';
+import { findAdapter } from '../../lib/domain';
+import { GROUPS } from '../../lib/redis';
+import { activityLogger, type ActivityDeps } from '../deps';
+import { LagWatch } from './lag-watch';
+import { runPolling } from './polling';
+import { emptyProgress, ProgressReporter } from './progress';
+import { RawWriter } from './raw-writer';
+import { FeedSession } from './session';
+import { runWebSocket } from './websocket';
 
 /** Pipelined XADD flushes in flight before reading pauses (backpressure from Redis itself). */
 const MAX_FLUSHES_IN_FLIGHT = 4;
@@ -33,7 +29,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       if (!adapter) {
         throw ApplicationFailure.nonRetryable(
           `unknown adapter ${JSON.stringify(input.adapter)}`,
-          FEED_ERRORS.config,
+          FAILURE.invalidFeedConfig,
         );
       }
       const credentials =
@@ -41,7 +37,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       if (input.auth !== undefined && !credentials) {
         throw ApplicationFailure.nonRetryable(
           `feed ${input.name}: no credential set ${JSON.stringify(input.auth)} in FEED_CREDENTIALS`,
-          FEED_ERRORS.config,
+          FAILURE.invalidFeedConfig,
         );
       }
       const ctx = Context.current();
@@ -102,7 +98,7 @@ export function createIngestActivities(deps: ActivityDeps) {
 
       const maxRun = setTimeout(
         () => s.stop({ kind: 'max-run' }),
-        input.maxRunMs ?? DEFAULT_MAX_RUN_MS,
+        input.maxRunMs ?? FEED_DEFAULTS.maxRunMs,
       );
       const onShutdown = () => s.stop({ kind: 'shutdown' });
       if (deps.shutdown.aborted) onShutdown();
@@ -132,7 +128,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         case 'shutdown':
           throw ApplicationFailure.retryable(
             `worker shutting down; feed ${input.name} moves on`,
-            FEED_ERRORS.shutdown,
+            FAILURE.workerShutdown,
           );
         case 'failed':
           throw reason.error;

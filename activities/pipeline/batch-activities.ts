@@ -1,5 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  FAILURE,
+  batchId,
+  type BatchInput,
+  type BatchResult,
+  type QuarantineInput,
+  type ReplayBatchInput,
+  type ReplayBatchResult,
+} from '../../contract';
+import {
   BatchCommit,
   findFailedBatch,
   encodeFailedBatch,
@@ -7,38 +16,10 @@ import {
   STAGES,
   type FailedBatch,
   type Stage,
-} from '../lib/redis';
-import { activityLogger, type ActivityDeps } from './deps';
-import { STAGE_PROCESSORS, type StageContext, type StageCounts } from './stages';
-import { ensureGroup, groupLag, readBatch, readByIds, type StreamEntry } from './stream-reader';
-
-export interface BatchInput {
-  readonly stage: Stage;
-  /** Slot number within the stage: each slot is one consumer, so a retry resumes its own batch. */
-  readonly slot: number;
-}
-
-export interface BatchResult extends StageCounts {
-  readonly stage: Stage;
-  readonly slot: number;
-  /** Entries read (and acknowledged). */
-  count: number;
-  /** Dropped as duplicates (normalize). */
-  duplicates: number;
-  /** Chunks committed by this activity. */
-  chunks: number;
-  firstId?: string;
-  lastId?: string;
-  /** False when a chunk had already been committed by an earlier attempt. */
-  applied: boolean;
-  /** The group's lag on its stream after this activity (null when unknown). */
-  lag?: number | null;
-}
-
-export interface QuarantineInput extends BatchInput {
-  readonly error: string;
-  readonly attempts: number;
-}
+} from '../../lib/redis';
+import { activityLogger, type ActivityDeps } from '../deps';
+import { ensureGroup, groupLag, readBatch, readByIds, type StreamEntry } from '../stream-reader';
+import { STAGE_PROCESSORS, type StageContext } from './stages';
 
 /** The consumer name of a stage slot; stable across workers and attempts on purpose. */
 export function consumerName(stage: Stage, slot: number): string {
@@ -137,7 +118,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         }
         activityLogger(deps.logger, {
           stage: input.stage,
-          batchId: `${input.stage}-${ids[0]}`,
+          batchId: batchId(input.stage, ids[0]!),
         }).debug(
           {
             count: entries.length,
@@ -179,7 +160,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const ids = pending.map(([id]) => id);
       if (ids.length === 0) return null;
       const batch: FailedBatch = {
-        batchId: `${input.stage}-${ids[0]}`,
+        batchId: batchId(input.stage, ids[0]!),
         stage: input.stage,
         stream: source,
         ids,
@@ -203,17 +184,18 @@ export function createPipelineActivities(deps: ActivityDeps) {
      * Re-runs a recorded failed batch through its stage. Commits at most once per batch id,
      * so replaying twice is harmless.
      */
-    async replayFailedBatch(input: {
-      batchId: string;
-    }): Promise<BatchResult & { batchId: string }> {
+    async replayFailedBatch(input: ReplayBatchInput): Promise<ReplayBatchResult> {
       const batch = await findFailedBatch(redis, keys, input.batchId);
       if (!batch) {
-        throw ApplicationFailure.nonRetryable(`no failed batch ${input.batchId}`, 'UnknownBatch');
+        throw ApplicationFailure.nonRetryable(
+          `no failed batch ${input.batchId}`,
+          FAILURE.unknownBatch,
+        );
       }
       const stage = batch.stage as Stage;
       const processor = STAGE_PROCESSORS[stage];
       if (!processor)
-        throw ApplicationFailure.nonRetryable(`unknown stage ${batch.stage}`, 'UnknownStage');
+        throw ApplicationFailure.nonRetryable(`unknown stage ${batch.stage}`, FAILURE.unknownStage);
       const entries: StreamEntry[] = await readByIds(redis, batch.stream, batch.ids);
       const commit = new BatchCommit(batch.stream, GROUPS[stage], [], {
         kind: 'once',

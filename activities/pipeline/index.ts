@@ -1,0 +1,3 @@
+/** The pipeline's batch activities and the stage processors they run. */
+export { consumerName, createPipelineActivities } from './batch-activities';
+export { STAGE_PROCESSORS, type StageContext, type StageProcessor } from './stages';

@@ -1,0 +1,32 @@
+import type { StageCounts } from '../../../contract';
+import type { AnomalyParams } from '../../../lib/domain';
+import type { BatchCommit, Keys, Redis, Stage } from '../../../lib/redis';
+import type { StreamEntry } from '../../stream-reader';
+
+export type { StageCounts } from '../../../contract';
+
+export interface StageContext {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly sectors: ReadonlyMap<string, string>;
+  readonly anomaly: AnomalyParams;
+  /** Cap on output stream lengths (MAXLEN ~). */
+  readonly maxLen: number;
+  /** Window within which a repeated provider event is dropped; 0 turns de-duplication off. */
+  readonly dedupeWindowMs: number;
+  readonly now: number;
+}
+
+/**
+ * One pipeline stage: where it reads, and how a batch of entries becomes writes on a
+ * BatchCommit. The same code serves live batches and replays of failed ones.
+ */
+export interface StageProcessor {
+  readonly stage: Stage;
+  source(keys: Keys): string;
+  build(
+    entries: readonly StreamEntry[],
+    commit: BatchCommit,
+    ctx: StageContext,
+  ): Promise<StageCounts>;
+}

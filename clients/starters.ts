@@ -1,0 +1,76 @@
+import type { Client } from '@temporalio/client';
+import {
+  ADAPTER,
+  FEED_NAME,
+  archiveDayWorkflow,
+  archiveWorkflowId,
+  feedWorkflowId,
+  ingestFeedWorkflow,
+  pipelineWorkflow,
+  type FeedInput,
+} from '../contract';
+import type { Config } from '../lib/config';
+import { ensureArchiveSchedule } from './archive-schedule';
+import { startOnce, type Started } from './workflow-client';
+
+/** Starts a feed's ingestion workflow unless it already runs (a feed runs once). */
+export function startFeed(client: Client, config: Config, input: FeedInput): Promise<Started> {
+  return startOnce(client, ingestFeedWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: feedWorkflowId(input.name),
+    args: [input],
+    typedSearchAttributes: [
+      { key: FEED_NAME, value: input.name },
+      { key: ADAPTER, value: input.adapter },
+    ],
+  });
+}
+
+/** Starts the pipeline workflow unless it already runs. */
+export function startPipeline(client: Client, config: Config): Promise<Started> {
+  return startOnce(client, pipelineWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: config.pipeline.workflowId,
+    args: [
+      {
+        normalizeSlots: config.pipeline.normalizeSlots,
+        maxAttempts: config.pipeline.maxAttempts,
+      },
+    ],
+  });
+}
+
+/**
+ * Starts the archive of one day under its id `archive-<day>` (or finds the run that has it).
+ * Re-running an archived day is harmless: it only trims.
+ */
+export function startArchiveDay(client: Client, config: Config, day: string): Promise<Started> {
+  return startOnce(client, archiveDayWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: archiveWorkflowId(day),
+    args: [{ day }],
+  });
+}
+
+/** The local simulator's feed definition. */
+export function simulatorFeed(config: Config): FeedInput {
+  return {
+    name: 'simulator',
+    adapter: 'simulator',
+    url: `ws://${config.simulator.host}:${config.simulator.port}`,
+  };
+}
+
+export interface Bootstrapped {
+  readonly schedule: 'created' | 'updated';
+  readonly feed: Started;
+  readonly pipeline: Started;
+}
+
+/** What `npm start` and `npm run schedules` set up: the archive Schedule, the simulator feed and the pipeline. */
+export async function bootstrapWorkflows(client: Client, config: Config): Promise<Bootstrapped> {
+  const schedule = await ensureArchiveSchedule(client, config);
+  const feed = await startFeed(client, config, simulatorFeed(config));
+  const pipeline = await startPipeline(client, config);
+  return { schedule, feed, pipeline };
+}

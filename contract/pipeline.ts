@@ -1,0 +1,116 @@
+import type { Stage } from '../lib/redis/keys';
+import { query, workflow } from './definitions';
+
+/**
+ * The pipeline workflow's contract: its input and status, the batch activities' input and
+ * result, batch ids, and the defaults of its timeouts and attempts.
+ */
+
+export interface PipelineInput {
+  /** Normalize batches in flight at once (one consumer each). @defaultValue {@link PIPELINE_DEFAULTS}.normalizeSlots */
+  readonly normalizeSlots?: number;
+  /** Stages this workflow runs (split them across workflows to scale or to measure). @defaultValue all */
+  readonly stages?: readonly Stage[];
+  /** Attempts per batch before it is recorded as failed. @defaultValue {@link PIPELINE_DEFAULTS}.maxAttempts */
+  readonly maxAttempts?: number;
+  /**
+   * Start-to-close timeout of one batch activity: how soon a batch on a dead worker is
+   * retried elsewhere. It must exceed PIPELINE_BLOCK_MS + PIPELINE_ACTIVITY_MAX_MS plus a
+   * chunk's work. @defaultValue {@link PIPELINE_DEFAULTS}.batchTimeoutMs
+   */
+  readonly batchTimeoutMs?: number;
+  /** Totals carried across continue-as-new. */
+  readonly totals?: Record<Stage, StageTotals>;
+}
+
+export const PIPELINE_DEFAULTS = {
+  normalizeSlots: 2,
+  maxAttempts: 5,
+  /** A batch waits at most PIPELINE_BLOCK_MS (<= 30 s), then works PIPELINE_ACTIVITY_MAX_MS. */
+  batchTimeoutMs: 120_000,
+} as const;
+
+export interface StageTotals {
+  batches: number;
+  events: number;
+  out: number;
+  deadLettered: number;
+  anomalies: number;
+  failed: number;
+  /** Dropped as duplicates (normalize). */
+  duplicates?: number;
+  /** Entries of the stage's stream not yet delivered to its group, as of the last batch. */
+  lag?: number | null;
+  /** Events per second over the last few activities. */
+  eventsPerSecond?: number;
+  lastBatchId?: string;
+}
+
+export interface PipelineStatus {
+  readonly stages: Record<Stage, StageTotals>;
+  lastFailure?: { stage: Stage; batchId: string | null; error: string };
+}
+
+/** Totals per stage (see {@link PipelineStatus}). */
+export const pipelineStatusQuery = query<PipelineStatus>('status');
+
+/** What one batch did, by outcome. */
+export interface StageCounts {
+  /** Events written downstream (normalized ticks, quotes written, anomalies). */
+  out: number;
+  deadLettered: number;
+  /** Anomalies found (anomaly stage). */
+  anomalies: number;
+}
+
+/** Input of the processBatch activity. */
+export interface BatchInput {
+  readonly stage: Stage;
+  /** Slot number within the stage: each slot is one consumer, so a retry resumes its own batch. */
+  readonly slot: number;
+}
+
+/** Result of the processBatch and replayFailedBatch activities. */
+export interface BatchResult extends StageCounts {
+  readonly stage: Stage;
+  readonly slot: number;
+  /** Entries read (and acknowledged). */
+  count: number;
+  /** Dropped as duplicates (normalize). */
+  duplicates: number;
+  /** Chunks committed by this activity. */
+  chunks: number;
+  firstId?: string;
+  lastId?: string;
+  /** False when a chunk had already been committed by an earlier attempt. */
+  applied: boolean;
+  /** The group's lag on its stream after this activity (null when unknown). */
+  lag?: number | null;
+}
+
+/** Input of the quarantineBatch activity: a slot whose batch used up its attempts. */
+export interface QuarantineInput extends BatchInput {
+  readonly error: string;
+  readonly attempts: number;
+}
+
+/** A batch's id: its stage and the stream id of its first entry (`anomaly-1700000000000-0`). */
+export function batchId(stage: Stage, firstStreamId: string): string {
+  return `${stage}-${firstStreamId}`;
+}
+
+/** The shape of {@link batchId}'s result (any stage name). */
+export const BATCH_ID_PATTERN = /^([a-z]+)-(\d{1,20}-\d{1,20})$/;
+
+/** A batch id's stage and first stream id; undefined when the text is not a batch id. */
+export function parseBatchId(id: string): { stage: string; firstStreamId: string } | undefined {
+  const m = BATCH_ID_PATTERN.exec(id);
+  return m ? { stage: m[1]!, firstStreamId: m[2]! } : undefined;
+}
+
+/**
+ * Loops batch activities over the consumer groups: normalize (several slots), cachepub and
+ * anomaly; query `status`.
+ */
+export type PipelineWorkflow = (input?: PipelineInput) => Promise<void>;
+export const pipelineWorkflow = workflow<PipelineWorkflow>()('pipeline');
