@@ -28,11 +28,10 @@ import {
   stopSignal,
   type FeedCarried,
   type FeedInput,
-  type FeedProgress,
   type FeedState,
   type FeedStatus,
-  type FeedTotals,
 } from '../contract';
+import { FeedSupervisor, checkSymbols, describeFailure } from './feed-supervisor';
 
 /**
  * Supervises one feed. Runs its long-lived `runFeed` activity (which reconnects by itself)
@@ -56,125 +55,53 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
     },
   });
 
-  let paused = carried?.paused ?? false;
-  let stopping = false;
-  let symbols = carried?.symbols ?? input.symbols ?? [];
-  let symbolsChanged = false;
-  let runs = carried?.runs ?? 0;
-  let state: FeedState = paused ? 'paused' : 'running';
-  const totals: FeedTotals = carried?.totals ?? {
-    messages: 0,
-    events: 0,
-    parseErrors: 0,
-    reconnects: 0,
-  };
-  let current: FeedProgress | undefined;
-  let last: FeedProgress | undefined = carried?.last;
-  let failure: string | null = null;
-
+  const feed = new FeedSupervisor(input, carried);
   const setState = (next: FeedState) => {
-    if (next === state) return;
-    state = next;
+    if (next === feed.state) return;
+    feed.state = next;
     upsertSearchAttributes([{ key: FEED_STATE, value: next }]);
   };
   upsertSearchAttributes([
     { key: FEED_NAME, value: input.name },
     { key: ADAPTER, value: input.adapter },
-    { key: FEED_STATE, value: state },
+    { key: FEED_STATE, value: feed.state },
   ]);
 
-  const statusNow = (): FeedStatus => {
-    const p = current ?? last;
-    const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
-    const live = current !== undefined;
-    return {
-      name: input.name,
-      adapter: input.adapter,
-      url: input.url,
-      symbols,
-      state,
-      connected: live && (p?.connected ?? false),
-      throttled: live && (p?.throttled ?? false),
-      lag: p?.lag ?? null,
-      messagesTotal: totals.messages + (current?.messages ?? 0),
-      eventsTotal: totals.events + (current?.events ?? 0),
-      parseErrorsTotal: totals.parseErrors + (current?.parseErrors ?? 0),
-      reconnectsTotal: totals.reconnects + (current?.reconnects ?? 0),
-      messagesPerSecond: live ? (p?.messagesPerSecond ?? 0) : 0,
-      eventsPerSecond: live ? (p?.eventsPerSecond ?? 0) : 0,
-      lastMessageAt: iso(p?.lastMessageAt),
-      lastError: failure ?? p?.lastError ?? null,
-      lastErrorAt: iso(p?.lastErrorAt),
-      runs,
-    };
-  };
-  setHandler(feedStatusQuery, statusNow);
-  setHandler(feedProgressSignal, (p) => {
-    current = p;
-  });
+  setHandler(feedStatusQuery, () => feed.status());
+  setHandler(feedProgressSignal, (p) => feed.progress(p));
   setHandler(pauseSignal, () => {
-    paused = true;
+    feed.paused = true;
   });
   setHandler(resumeSignal, () => {
-    paused = false;
+    feed.paused = false;
   });
   setHandler(stopSignal, () => {
-    stopping = true;
+    feed.stopping = true;
   });
-  setHandler(
-    setSymbolsUpdate,
-    (next) => {
-      symbols = [...next];
-      symbolsChanged = true;
-      return symbols;
-    },
-    {
-      validator: (next) => {
-        if (
-          !Array.isArray(next) ||
-          next.some((s) => typeof s !== 'string' || !SYMBOL_PATTERN.test(s))
-        )
-          throw new Error(
-            'symbols must be an array of ticker strings (letters, digits, : . _ - /)',
-          );
-      },
-    },
-  );
+  setHandler(setSymbolsUpdate, (next) => feed.setSymbols(next), {
+    validator: (next) => checkSymbols(next, SYMBOL_PATTERN),
+  });
 
-  /** Folds the run that just ended into the totals. */
-  const closeRun = () => {
-    if (current) {
-      totals.messages += current.messages;
-      totals.events += current.events;
-      totals.parseErrors += current.parseErrors;
-      totals.reconnects += current.reconnects;
-      last = current;
-    }
-    current = undefined;
-    runs++;
-  };
   const interrupted = () =>
-    paused || stopping || symbolsChanged || workflowInfo().continueAsNewSuggested;
+    feed.paused || feed.stopping || feed.symbolsChanged || workflowInfo().continueAsNewSuggested;
 
   for (;;) {
-    if (stopping) break;
-    if (paused) {
+    if (feed.stopping) break;
+    if (feed.paused) {
       setState('paused');
-      await condition(() => !paused || stopping || workflowInfo().continueAsNewSuggested);
-      if (paused && !stopping) break; // continue-as-new while paused
+      await condition(() => !feed.paused || feed.stopping || workflowInfo().continueAsNewSuggested);
+      if (feed.paused && !feed.stopping) break; // continue-as-new while paused
       continue;
     }
     setState('running');
-    symbolsChanged = false;
+    feed.symbolsChanged = false;
     let finished = false;
     let error: unknown;
     const scope = new CancellationScope();
     const run = scope
-      .run(() => runFeed({ ...input, symbols }))
+      .run(() => runFeed({ ...input, symbols: feed.symbols }))
       .then(
-        (p) => {
-          current = p;
-        },
+        (p) => feed.progress(p),
         (err: unknown) => {
           error = err;
         },
@@ -188,7 +115,7 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
       // The workflow itself is cancelled: the scope is too; let the activity close, then leave.
       if (isCancellation(err)) {
         await run;
-        closeRun();
+        feed.closeRun();
         setState('stopped');
       }
       throw err;
@@ -197,9 +124,10 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
       scope.cancel();
       await run;
     }
-    closeRun();
+    feed.closeRun();
     if (error !== undefined && !isCancellation(error)) {
-      failure = describeFailure(error);
+      const failure = describeFailure(error);
+      feed.failed(failure);
       setState('failed');
       log.error('feed failed', { feed: input.name, error: failure });
       throw ApplicationFailure.nonRetryable(
@@ -207,30 +135,17 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
         FAILURE.feedFailed,
       );
     }
-    if (symbolsChanged && !stopping && !workflowInfo().continueAsNewSuggested) continue;
-    if (paused || stopping) continue;
+    if (feed.symbolsChanged && !feed.stopping && !workflowInfo().continueAsNewSuggested) continue;
+    if (feed.paused || feed.stopping) continue;
     // A completed run (maxRunMs) or a suggestion from the server: start afresh.
     break;
   }
 
-  if (stopping) {
+  if (feed.stopping) {
     setState('stopped');
     await condition(allHandlersFinished);
-    return statusNow();
+    return feed.status();
   }
   await condition(allHandlersFinished);
-  return await continueAsNew<typeof ingestFeed>(input, {
-    runs,
-    paused,
-    symbols,
-    totals,
-    last,
-  });
-}
-
-/** The innermost message of an activity failure (ActivityFailure wraps the activity's error). */
-function describeFailure(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
+  return await continueAsNew<typeof ingestFeed>(input, feed.carried());
 }

@@ -18,15 +18,9 @@ import {
   FAILED_BATCH_IDS,
   PIPELINE_DEFAULTS,
   pipelineStatusQuery,
-  type BatchResult,
   type PipelineInput,
-  type PipelineStatus,
-  type StageTotals,
 } from '../contract';
-
-function emptyTotals(): StageTotals {
-  return { batches: 0, events: 0, out: 0, deadLettered: 0, anomalies: 0, failed: 0 };
-}
+import { PipelineBook } from './pipeline-book';
 
 /**
  * Loops batch activities over the consumer groups: normalize (several slots), cachepub and
@@ -46,58 +40,28 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
       maximumAttempts: maxAttempts,
     },
   });
-  const status: PipelineStatus = {
-    stages: input.totals ?? {
-      normalize: emptyTotals(),
-      cachepub: emptyTotals(),
-      anomaly: emptyTotals(),
-    },
-  };
-  setHandler(pipelineStatusQuery, () => status);
+  const book = new PipelineBook(input.totals);
+  setHandler(pipelineStatusQuery, () => book.status);
 
   await ensureGroups();
 
-  // Recent (time, events) per stage for the rate; Date.now() is the SDK's replay-safe clock.
-  const recent: Record<string, { t: number; n: number }[]> = {};
-  const record = (r: BatchResult) => {
-    const t = status.stages[r.stage];
-    t.lag = r.lag ?? null;
-    const window = (recent[r.stage] ??= []);
-    window.push({ t: Date.now(), n: r.count });
-    if (window.length > 20) window.shift();
-    const span = (window[window.length - 1]!.t - window[0]!.t) / 1000;
-    t.eventsPerSecond =
-      span > 0 ? Math.round(window.slice(1).reduce((a, w) => a + w.n, 0) / span) : 0;
-    if (r.count === 0) return;
-    t.batches += r.chunks ?? 1;
-    t.events += r.count;
-    t.out += r.out;
-    t.deadLettered += r.deadLettered;
-    t.duplicates = (t.duplicates ?? 0) + (r.duplicates ?? 0);
-    t.anomalies += r.anomalies;
-    t.lastBatchId = r.firstId;
-  };
-
-  const failedIds: string[] = [];
   const loop = async (stage: Stage, slot: number) => {
     while (!workflowInfo().continueAsNewSuggested) {
       try {
-        record(await processBatch({ stage, slot }));
+        // Date.now() is the SDK's replay-safe clock.
+        book.record(await processBatch({ stage, slot }), Date.now());
       } catch (err) {
         if (isCancellation(err)) throw err;
         const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
         const batchId = await quarantineBatch({ stage, slot, error, attempts: maxAttempts });
         // Added after histories without it were recorded: patched() keeps those replayable.
         if (batchId && patched('failed-batch-search-attributes')) {
-          failedIds.push(batchId);
-          if (failedIds.length > 100) failedIds.shift();
           upsertSearchAttributes([
-            { key: FAILED_BATCH_IDS, value: [...failedIds] },
+            { key: FAILED_BATCH_IDS, value: book.addFailedId(batchId) },
             { key: BATCH_STATUS, value: 'has-failed' },
           ]);
         }
-        status.stages[stage].failed++;
-        status.lastFailure = { stage, batchId, error };
+        book.failed(stage, batchId, error);
         log.warn('batch failed permanently', { stage, slot, batchId, error });
       }
     }
@@ -111,5 +75,5 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
     ...(runs('anomaly') ? [loop('anomaly', 0)] : []),
   ]);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof pipeline>({ ...input, totals: status.stages });
+  await continueAsNew<typeof pipeline>({ ...input, totals: book.status.stages });
 }
