@@ -128,8 +128,8 @@ export function createApp(deps: AppDeps): App {
     logger,
     authenticate: (connectionParams, request) =>
       auth.authenticator.authenticate(request.headers, connectionParams),
-    // Operations over a socket skip the HTTP plugin chain: same admission, checked here. Every
-    // operation is charged as a mutation (a socket mostly carries subscriptions).
+    // Operations over a socket skip the HTTP plugin chain: same admission, checked here, before
+    // the operation is parsed, so every one is charged a mutation's cost.
     admit: (caller, request) =>
       admission.admit(
         () => rateLimitClientId(caller, request.socket.remoteAddress ?? 'unknown'),
