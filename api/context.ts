@@ -7,22 +7,11 @@ import type { QuoteHub } from './services/quote-hub';
 import type { SubscriptionRegistry, Transport } from './services/subscription-registry';
 import type { WorkflowOps } from './services/workflow-ops';
 
-import type { ApiAuth, Principal, Role } from './auth';
+import type { ApiAuth, MutationAudit, Principal, Role } from './auth';
 
-export type { Role } from './auth';
+export type { MutationAudit, Role } from './auth';
 /** Who is asking, as authentication established it. */
 export type Caller = Principal;
-
-/** One mutation's audit record, minus who and when (the context adds those). */
-export interface AuditRecord {
-  readonly action: string;
-  readonly args: Record<string, unknown>;
-  readonly result: 'ok' | 'error';
-  readonly workflowId?: string;
-  readonly runId?: string;
-  readonly errorCode?: string;
-  readonly error?: string;
-}
 
 /**
  * The archive's read side as `history` needs it (lib/archive's ArchiveReader fits): ticks of
@@ -32,7 +21,7 @@ export interface HistoryArchive {
   history(ticker: string, fromMs: number, toMs: number, limit: number): Promise<StoredTick[]>;
 }
 
-/** Process-wide services, built once by createApp. */
+/** Process-wide services, built once by createServices. */
 export interface ApiServices {
   /** Shared connection owned by the process, not by the request. */
   readonly redis: Redis;
@@ -61,7 +50,7 @@ export interface ApiContext extends ApiServices {
   /** Throws FORBIDDEN unless the caller has at least `role`. */
   authorize(role: Role, action: string): void;
   /** Appends to the audit stream; never throws (a failed audit write is logged). */
-  audit(record: AuditRecord): Promise<void>;
+  audit(record: MutationAudit): Promise<void>;
 }
 
 /**

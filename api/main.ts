@@ -3,7 +3,7 @@ import { createArchiveReader } from '../lib/archive';
 import { loadConfig } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { createRedis } from '../lib/redis';
+import { API_SCRIPTS, createRedis } from '../lib/redis';
 import { createApp } from './app';
 
 let logger: Logger | undefined;
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, name: 'api' });
   logger = log;
-  const redis = createRedis(config.redis.url);
+  const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
   // Without a listener ioredis prints every reconnect failure to stderr; /readyz reports it.
   redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.

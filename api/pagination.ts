@@ -1,3 +1,4 @@
+import { STREAM_ID } from '../lib/redis';
 import { ERROR_CODES, userError } from './errors';
 
 /**
@@ -6,8 +7,6 @@ import { ERROR_CODES, userError } from './errors';
  */
 export type CursorKind = 'ticker' | 'anomaly' | 'tick' | 'deadletter' | 'batch';
 
-/** A Redis stream id, `<ms>-<seq>`. */
-export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 /** A tick in the archive: `a<ts>_<stream id>` (archive pages are ordered by event time, then id). */
 const ARCHIVE_POSITION = /^a\d{1,16}_\d{1,20}-\d{1,20}$/;
 

@@ -16,7 +16,7 @@ import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { loadSectors } from '../lib/reference';
-import { createKeys, createRedis, type Redis } from '../lib/redis';
+import { createKeys, createRedis, WORKER_SCRIPTS, type Redis } from '../lib/redis';
 import { median } from './stats';
 
 /**
@@ -66,7 +66,7 @@ function peakRssMb(): number {
 
 function childDeps(env: Env): ActivityDeps {
   const config = loadConfig(env);
-  const redis = createRedis(config.redis.url);
+  const redis = createRedis(config.redis.url, { scripts: WORKER_SCRIPTS });
   return {
     config,
     redis,

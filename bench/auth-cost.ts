@@ -2,11 +2,16 @@ import { SignJWT } from 'jose';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Registry } from 'prom-client';
 import { createApiAuth, type ApiAuth, type Principal } from '../api/auth';
-import { createRateLimiter, useRateLimit, type RateLimiter } from '../api/limits';
+import {
+  createRateLimitAdmission,
+  createRateLimiter,
+  useRateLimit,
+  type RateLimiter,
+} from '../api/limits';
 import { loadConfig } from '../lib/config';
 import { findRedisServer, freePort, startRedisServer } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
-import { createKeys, createRedis } from '../lib/redis';
+import { API_SCRIPTS, createKeys, createRedis } from '../lib/redis';
 
 /**
  * What the auth layer costs per request: authenticate() with an HS256 JWT and with a cached
@@ -67,7 +72,12 @@ function yogaFetch(wired?: {
     logging: false,
     ...(wired && {
       context: async ({ request }) => ({ principal: await wired.auth.principalFor(request) }),
-      plugins: [useRateLimit({ limiter: wired.limiter, identify: wired.auth.clientId })],
+      plugins: [
+        useRateLimit({
+          admission: createRateLimitAdmission({ limiter: wired.limiter }),
+          identify: wired.auth.clientId,
+        }),
+      ],
     }),
   });
   return async (headers) => {
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     port,
   });
-  const redis = createRedis(`redis://127.0.0.1:${port}`);
+  const redis = createRedis(`redis://127.0.0.1:${port}`, { scripts: API_SCRIPTS });
   try {
     const config = loadConfig({
       NODE_ENV: 'test',

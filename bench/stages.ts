@@ -11,7 +11,15 @@ import {
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { createKeys, createRedis, GROUPS, type Redis, type Stage } from '../lib/redis';
+import {
+  createKeys,
+  createRedis,
+  GROUPS,
+  streamGroups,
+  WORKER_SCRIPTS,
+  type Redis,
+  type Stage,
+} from '../lib/redis';
 import { preloadNormalized, preloadRaw } from './events';
 import type { BenchStack } from './stack';
 import { startBenchWorker } from './worker';
@@ -43,13 +51,8 @@ async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
 }
 
 async function groupDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
-  const groups = (await redis.xinfo('GROUPS', stream)) as (string | number)[][];
-  for (const g of groups) {
-    const m = new Map<string, string | number>();
-    for (let i = 0; i + 1 < g.length; i += 2) m.set(String(g[i]), g[i + 1]!);
-    if (m.get('name') === group) return m.get('lag') === 0 && m.get('pending') === 0;
-  }
-  return false;
+  const g = (await streamGroups(redis, stream)).find((x) => x.name === group);
+  return g !== undefined && g.lag === 0 && g.pending === 0;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function benchStage(
 ): Promise<number> {
   const config = benchConfig(stack, { PIPELINE_BLOCK_MS: mode === 'plain' ? '0' : '100' });
   const logger = createLogger({ level: 'warn', name: 'bench' });
-  const redis = createRedis(config.redis.url);
+  const redis = createRedis(config.redis.url, { scripts: WORKER_SCRIPTS });
   const keys = createKeys(config.redis.keyPrefix);
   try {
     if (stage === 'normalize') await preloadRaw(redis, keys, n);

@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/logger';
 import type { Keys, Redis } from '../../lib/redis';
 import type { AuthMetrics } from './metrics';
+import { auditActor } from './mutation-audit';
 import type { Principal, Role } from './principal';
 
 /** Who did it: a request's principal, or an operator at the key-management CLI. */
@@ -202,12 +203,7 @@ export function createAuditLog(
       ids?: (result: T) => { workflowId?: string; runId?: string },
     ): Promise<T> {
       const { principal, requestId } = who;
-      const actor: AuditActor = {
-        subject: principal.subject,
-        via: principal.via,
-        role: principal.role,
-        keyId: principal.keyId,
-      };
+      const actor = auditActor(principal);
       let result: T;
       try {
         result = await run();

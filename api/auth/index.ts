@@ -25,6 +25,7 @@ export {
   type AuditRecord,
   type AuditResult,
 } from './audit';
+export { auditActor, mutationAuditEntry, type MutationAudit } from './mutation-audit';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './authenticate';
 export {
   extractCredential,

@@ -1,7 +1,11 @@
 export {
+  createRateLimitAdmission,
+  type RateLimitAdmission,
+  type RateLimitAdmissionOptions,
+} from './admission';
+export {
   createRateLimiter,
   rateLimitedError,
-  RATE_LIMITED,
   type RateLimitDecision,
   type RateLimiter,
   type RateLimiterOptions,

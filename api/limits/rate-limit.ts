@@ -1,9 +1,6 @@
-import { createGraphQLError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import type { Keys, Redis } from '../../lib/redis';
-
-/** Error code of a refused request; `extensions.retryAfter` says when to come back (seconds). */
-export const RATE_LIMITED = 'RATE_LIMITED';
+import { requireScripts, type Keys, type Redis } from '../../lib/redis';
+import { ERROR_CODES, userError } from '../errors';
 
 export interface RateLimitDecision {
   readonly allowed: boolean;
@@ -21,6 +18,7 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
+  /** A connection with the `rateLimit` script (createRedis's `scripts: API_SCRIPTS`). */
   readonly redis: Redis;
   readonly keys: Keys;
   /** Sustained requests per second per client; 0 disables limiting. */
@@ -39,6 +37,8 @@ const ALLOW_ALL: RateLimitDecision = { allowed: true, retryAfterMs: 0, remaining
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const { redis, keys, perSecond } = opts;
   if (perSecond <= 0) return { enabled: false, consume: () => Promise.resolve(ALLOW_ALL) };
+  // Checked now: the limiter fails open, so a missing script would only show as no limit.
+  requireScripts(redis, ['rateLimit'], 'the rate limiter');
   const burst = Math.max(1, Math.floor(opts.burst));
   // Whole microseconds keep the script's arithmetic exact; the rounding error is < 1 µs/request.
   const intervalUs = Math.max(1, Math.round(1_000_000 / perSecond));
@@ -64,11 +64,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
  */
 export function rateLimitedError(retryAfterMs: number): GraphQLError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return createGraphQLError(`rate limit exceeded: retry after ${retryAfter} s`, {
-    extensions: {
-      code: RATE_LIMITED,
-      retryAfter,
-      http: { status: 429, headers: { 'retry-after': String(retryAfter) } },
-    },
+  return userError(ERROR_CODES.RATE_LIMITED, `rate limit exceeded: retry after ${retryAfter} s`, {
+    retryAfter,
+    http: { status: 429, headers: { 'retry-after': String(retryAfter) } },
   });
 }

@@ -12,8 +12,3 @@ export function decimalToFloat(text: string): number {
 export function optionalDecimalToFloat(text: string | undefined): number | null {
   return text === undefined ? null : Number(text);
 }
-
-/** The ms part of a stream id (`<ms>-<seq>`): when the entry was added. */
-export function streamIdTime(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
-}

@@ -1,7 +1,6 @@
-import { decodeTick, TICK_FIELD } from '../../lib/redis';
+import { compareStreamIds, decodeTick, streamIdMs, TICK_FIELD } from '../../lib/redis';
 import type { StoredTick } from '../../lib/domain/types';
 import type { HistoryArchive, Resolver } from '../context';
-import { compareStreamIds } from '../../lib/archive/day';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection } from '../pagination';
 import { scanStream } from '../stream-scan';
@@ -136,7 +135,7 @@ async function archivePage(
     // first were added before it, so their event time is below it (plus clock skew).
     const end = Math.min(
       q.to + 1,
-      q.below === undefined ? Infinity : Number(q.below.split('-')[0]) + CLOCK_SKEW_MS,
+      q.below === undefined ? Infinity : streamIdMs(q.below) + CLOCK_SKEW_MS,
     );
     if (end <= q.from) return [];
     const rows = await archive.history(q.ticker, q.from, end, limit);

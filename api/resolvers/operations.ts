@@ -2,9 +2,12 @@ import {
   decodeDeadLetter,
   decodeFailedBatch,
   GROUPS,
+  parseStreamGroups,
+  streamIdMs,
   type FailedBatch,
   type Keys,
   type Redis,
+  type StreamGroupInfo,
 } from '../../lib/redis';
 import type { DeadLetter } from '../../lib/domain/types';
 import { FEED_NAME_PATTERN, type StageTotals } from '../../contract';
@@ -13,9 +16,8 @@ import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection, type CursorKind } from '../pagination';
 import type { FeedView, PipelineView } from '../services/workflow-ops';
 import { scanStream } from '../stream-scan';
+import { byText } from '../sort';
 import { parseFirst } from '../validation';
-import { byText } from './quotes';
-import { streamIdTime } from './fields';
 
 const feeds: Resolver<unknown, Record<string, never>, FeedView[]> = (_p, _a, ctx) =>
   ctx.workflows.listFeeds();
@@ -30,20 +32,7 @@ const feed: Resolver<unknown, { name: string }, FeedView> = async (_p, args, ctx
 interface StreamView {
   name: string;
   length: number;
-  groups: {
-    name: string;
-    lag: number | null;
-    pending: number;
-    consumers: number;
-    lastDeliveredId: string;
-  }[];
-}
-
-/** XINFO replies are flat [name, value, ...] arrays. */
-function pairs(reply: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
-  return out;
+  groups: StreamGroupInfo[];
 }
 
 async function streamViews(redis: Redis, keys: Keys): Promise<StreamView[]> {
@@ -61,19 +50,7 @@ async function streamViews(redis: Redis, keys: Keys): Promise<StreamView[]> {
     return {
       name,
       length: Number(length ?? 0),
-      groups: groupsErr
-        ? []
-        : (groups as unknown[][]).map((g) => {
-            const m = pairs(g);
-            return {
-              name: String(m.name),
-              lag: m.lag == null ? null : Number(m.lag),
-              pending: Number(m.pending ?? 0),
-              consumers: Number(m.consumers ?? 0),
-              lastDeliveredId:
-                typeof m['last-delivered-id'] === 'string' ? m['last-delivered-id'] : '',
-            };
-          }),
+      groups: groupsErr ? [] : parseStreamGroups(groups),
     };
   });
 }
@@ -190,7 +167,7 @@ export const operationResolvers = {
     failedAt: (b: FailedBatch) => b.failedAt,
   },
   DeadLetter: {
-    time: (d: StoredDeadLetter) => streamIdTime(d.id),
+    time: (d: StoredDeadLetter) => streamIdMs(d.id),
   },
 };
 

@@ -2,11 +2,9 @@ import type { LatestQuote } from '../../lib/redis';
 import type { Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection } from '../pagination';
+import { byText } from '../sort';
 import { parseFirst, parseTicker } from '../validation';
 import { decimalToFloat, optionalDecimalToFloat } from './fields';
-
-/** Code-point order, not localeCompare: results must not depend on the server's locale. */
-export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const quote: Resolver<unknown, { ticker: string }, LatestQuote> = async (_p, args, ctx) => {
   const ticker = parseTicker(args.ticker);

@@ -1,10 +1,9 @@
 import { Repeater } from 'graphql-yoga';
 import type { AnomalyType, Severity } from '../../lib/domain/types';
-import type { LatestQuote, StoredAnomaly } from '../../lib/redis';
+import { compareStreamIds, STREAM_ID, type LatestQuote, type StoredAnomaly } from '../../lib/redis';
 import type { ApiContext } from '../context';
 import { badUserInput } from '../errors';
-import { decodeCursor, STREAM_ID } from '../pagination';
-import { compareStreamIds } from '../../lib/archive/day';
+import { decodeCursor } from '../pagination';
 import { parseTicker } from '../validation';
 
 /** Items a slow subscriber may have waiting before it is cut off (memory stays bounded). */

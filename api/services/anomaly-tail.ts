@@ -1,6 +1,6 @@
-import { compareStreamIds } from '../../lib/archive/day';
 import type { Logger } from '../../lib/logger';
 import {
+  compareStreamIds,
   createRedis,
   decodeAnomaly,
   type Keys,

@@ -45,12 +45,3 @@ export function dayIdRange(day: string): { first: string; last: string } {
   const { start, end } = dayRange(day);
   return { first: `${start}-0`, last: `${end - 1}-18446744073709551615` };
 }
-
-/** Compares two stream ids numerically (ms, then sequence). */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  if (am !== bm) return Number(am) - Number(bm);
-  if (as === bs) return 0;
-  return BigInt(as) < BigInt(bs) ? -1 : 1;
-}

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { ParquetReader, ParquetWriter, type ParquetSchema } from '@dsnp/parquetjs';
 import { materializeRecords } from '@dsnp/parquetjs/dist/lib/shred';
-import { compareStreamIds } from './day';
+import { compareStreamIds } from '../redis/stream-ids';
 import type { ArchiveManifest } from './manifest';
 import { layout, partitionValueOf, partNumber } from './parquet-layout';
 import {

@@ -1,3 +1,4 @@
+import { compareStreamIds } from '../redis/stream-ids';
 import type { ArchiveManifest } from './manifest';
 import type { ArchivedAnomaly, ArchivedTick } from './rows';
 
@@ -61,9 +62,5 @@ export interface ArchiveSink {
 
 /** Orders ticks as history returns them: event time, then stream id. */
 export function byTsThenId(a: ArchivedTick, b: ArchivedTick): number {
-  if (a.ts !== b.ts) return a.ts - b.ts;
-  const [am = '0', as = '0'] = a.id.split('-');
-  const [bm = '0', bs = '0'] = b.id.split('-');
-  if (am !== bm) return Number(am) - Number(bm);
-  return Number(as) - Number(bs);
+  return a.ts !== b.ts ? a.ts - b.ts : compareStreamIds(a.id, b.id);
 }

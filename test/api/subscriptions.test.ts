@@ -332,4 +332,29 @@ describe('authentication and rate limits on the live transports', () => {
     expect(refused!.body.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
     expect((await api.gql('{ ping }', undefined, { 'x-api-key': other })).status).toBe(200);
   });
+
+  it('charges graphql-ws operations to the same allowance: RATE_LIMITED past the burst, counted', async () => {
+    const refusals = async () =>
+      (await api.registry.getSingleMetric('api_rate_limited_total')?.get())?.values[0]?.value ?? 0;
+    const before = await refusals();
+    const key = (
+      await api.app.services.auth.apiKeys.createApiKey({ name: 'ws-greedy', role: 'viewer' })
+    ).key;
+    const client = ws(api.base, { apiKey: key });
+    const replies: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      const op = wsCollect(client, '{ ping }', {});
+      await eventually(
+        () => Promise.resolve(op.got.length > 0 || op.error() ? true : undefined),
+        5000,
+        'ws reply',
+      );
+      replies.push(op.error() ?? op.got[0]);
+    }
+    await client.dispose();
+    expect(replies.slice(0, 3)).toEqual(Array(3).fill({ data: { ping: true } }));
+    const refused = replies.find(Array.isArray) as { extensions?: Record<string, unknown> }[];
+    expect(refused?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await refusals()).toBeGreaterThan(before);
+  });
 });

@@ -4,7 +4,7 @@ import { createApp, type App, type AppDeps } from '../../api';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
-import { createRedis, type Redis } from '../../lib/redis';
+import { API_SCRIPTS, createRedis, type Redis } from '../../lib/redis';
 
 export interface GqlBody {
   data?: Record<string, unknown> | null;
@@ -50,7 +50,7 @@ export async function startTestApi(
           rateLimit: { ...baseConfig.api.rateLimit, perSecond: 0 },
         },
       };
-  const redis = createRedis(config.redis.url);
+  const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
   const connection = Connection.lazy({ address: config.temporal.address });
   const registry = overrides.registry ?? createRegistry('api');
   const app = createApp({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config, type Env } from '../../lib/config';
-import { createKeys, createRedis, type Keys, type Redis } from '../../lib/redis';
+import { ALL_SCRIPTS, createKeys, createRedis, type Keys, type Redis } from '../../lib/redis';
 
 /** Addresses of the Redis and Temporal servers that global-setup started. */
 export function stackEnv(): { redisUrl: string; temporalAddress: string } {
@@ -52,7 +52,8 @@ export interface RedisFixture {
 }
 
 export function redisFixture(config: Config): RedisFixture {
-  const redis = createRedis(config.redis.url);
+  // Every script: a test's connection stands in for the API's or the worker's.
+  const redis = createRedis(config.redis.url, { scripts: ALL_SCRIPTS });
   const keys = createKeys(config.redis.keyPrefix);
   return {
     redis,

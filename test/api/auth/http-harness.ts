@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Registry } from 'prom-client';
 import { createApiAuth, requireRole, type ApiAuth, type Principal } from '../../../api/auth';
-import { createRateLimiter, useRateLimit } from '../../../api/limits';
+import { createRateLimitAdmission, createRateLimiter, useRateLimit } from '../../../api/limits';
 import type { Config } from '../../../lib/config';
 import { createLogger } from '../../../lib/logger';
 import type { GqlResponse } from '../../support/api';
@@ -88,10 +88,12 @@ export async function startAuthHarness(config: Config, fx: RedisFixture): Promis
     logging: false,
     plugins: [
       useRateLimit({
-        limiter,
+        admission: createRateLimitAdmission({
+          limiter,
+          mutationCost: config.api.rateLimit.mutationCost,
+          registry,
+        }),
         identify: auth.clientId,
-        mutationCost: config.api.rateLimit.mutationCost,
-        registry,
       }),
     ],
   });

@@ -1,4 +1,5 @@
 import { createRateLimiter } from '../../../api/limits';
+import { createRedis, WORKER_SCRIPTS } from '../../../lib/redis';
 import { redisFixture, testConfig, uniqueId, type RedisFixture } from '../../support/stack';
 
 describe('GCRA rate limiter in a real Redis', () => {
@@ -65,5 +66,19 @@ describe('GCRA rate limiter in a real Redis', () => {
     expect(limiter.enabled).toBe(false);
     for (let i = 0; i < 5; i++) expect((await limiter.consume('x')).allowed).toBe(true);
     expect(await fx.redis.exists(fx.keys.rateLimit('x'))).toBe(0);
+  });
+
+  it('refuses, at construction, a connection without the rateLimit script (it would fail open)', () => {
+    for (const scripts of [[], WORKER_SCRIPTS]) {
+      const redis = createRedis(testConfig().redis.url, { lazyConnect: true, scripts });
+      expect(() => createRateLimiter({ redis, keys: fx.keys, perSecond: 1, burst: 1 })).toThrow(
+        /rate limiter needs the Redis script\(s\) rateLimit/,
+      );
+      // Off, it never calls the script.
+      expect(createRateLimiter({ redis, keys: fx.keys, perSecond: 0, burst: 1 }).enabled).toBe(
+        false,
+      );
+      redis.disconnect();
+    }
   });
 });

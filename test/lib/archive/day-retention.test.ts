@@ -2,7 +2,6 @@ import { archiveWorkflowId } from '../../../contract';
 import {
   BadDayError,
   canonicalTick,
-  compareStreamIds,
   type DigestState,
   dayIdRange,
   dayRange,
@@ -40,17 +39,6 @@ describe('days', () => {
     ]);
     expect(() => daysBetween('2026-03-02', '2026-03-01')).toThrow(BadDayError);
     expect(() => daysBetween('2000-01-01', '2026-01-01', 100)).toThrow(/at most 100/);
-  });
-
-  it('orders stream ids numerically', () => {
-    const ids = ['10-2', '9-5', '10-10', '100-0', '10-18446744073709551615'];
-    expect([...ids].sort(compareStreamIds)).toEqual([
-      '9-5',
-      '10-2',
-      '10-10',
-      '10-18446744073709551615',
-      '100-0',
-    ]);
   });
 });
 
