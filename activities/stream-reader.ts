@@ -1,4 +1,4 @@
-import type { Redis } from '../lib/redis';
+import { streamGroups, type Redis } from '../lib/redis';
 
 /** A stream entry as XRANGE / XREADGROUP return it. */
 export type StreamEntry = [id: string, fields: string[]];
@@ -118,13 +118,6 @@ export async function groupLag(
   stream: string,
   group: string,
 ): Promise<number | null> {
-  if (!(await redis.exists(stream))) return null;
-  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  for (const g of groups) {
-    for (let i = 0; i + 1 < g.length; i += 2) {
-      if (g[i] === 'name' && g[i + 1] !== group) break;
-      if (g[i] === 'lag') return typeof g[i + 1] === 'number' ? (g[i + 1] as number) : null;
-    }
-  }
-  return null;
+  const g = (await streamGroups(redis, stream)).find((x) => x.name === group);
+  return g?.lag ?? null;
 }

@@ -1,5 +1,5 @@
 import { dayIdRange } from '../../lib/archive';
-import type { Redis } from '../../lib/redis';
+import { streamIdMs, streamInfo, type Redis } from '../../lib/redis';
 import type { StreamEntry } from '../stream-reader';
 
 /** Reading a day of a stream for the archive: pages, and whether Redis still holds all of it. */
@@ -18,21 +18,16 @@ export async function droppedSince(
   trimRecord: string,
   startMs: number,
 ): Promise<boolean> {
-  const raw = (await redis.xinfo('STREAM', stream).catch(() => undefined)) as unknown[] | undefined;
-  if (!raw) return false; // no stream: nothing was ever there
-  const info = new Map<string, unknown>();
-  for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
-  const first = info.get('first-entry') as [string, string[]] | null | undefined;
-  const head = first?.[0];
-  const headMs = head === undefined ? Infinity : Number(head.split('-')[0]);
+  const info = await streamInfo(redis, stream);
+  if (!info) return false; // no stream: nothing was ever there
+  const head = info.firstEntryId;
+  const headMs = head === undefined ? Infinity : streamIdMs(head);
   if (headMs < startMs || head === `${startMs}-0`) return false;
-  if (Number(info.get('entries-added')) === Number(info.get('length'))) return false;
+  if (info.entriesAdded === info.length) return false;
   const afterOurTrim = await redis.hget(trimRecord, stream);
   if (head !== undefined && afterOurTrim === head) return false;
   // Empty now: everything went; only a concern if it ever held entries at or after the start.
-  const last = info.get('last-generated-id');
-  const lastMs = Number((typeof last === 'string' ? last : '0-0').split('-')[0]);
-  return head !== undefined || lastMs >= startMs;
+  return head !== undefined || streamIdMs(info.lastGeneratedId) >= startMs;
 }
 
 /** Pages of a stream range, decoded. */
