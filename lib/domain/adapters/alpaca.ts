@@ -1,25 +1,17 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
-import {
-  type ControlMessage,
-  type FeedAdapter,
-  type NormalizeOutcome,
-  type ParsedFrame,
-} from './adapter';
+import { type ControlMessage, type FeedAdapter, type ParsedFrame } from './adapter';
 import {
   contentKey,
   decimal,
-  firstIssue,
   id,
-  isRecord,
+  normalizer,
   parseArrayFrame,
-  parseJson,
   prefixedId,
-  reject,
+  readObject,
   rfc3339Time,
+  rule,
   symbol,
-  toTick,
-  unknownType,
 } from './parse-helpers';
 
 /**
@@ -107,38 +99,28 @@ export const alpacaAdapter: FeedAdapter = {
     return parseArrayFrame(frame, control, sourceIdOf);
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const m = parsed.value;
-    if (!isRecord(m)) return reject('not an object');
-    if (m.T === 't') {
-      const r = tradeSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const t = r.data;
-      return toTick(ctx, NAME, 'trade', {
+  normalize: normalizer({
+    source: NAME,
+    read: readObject,
+    typeField: 'T',
+    rules: {
+      t: rule(tradeSchema, 'trade', (t, m) => ({
         ticker: t.S,
         ts: t.t,
         seq: sourceIdOf(m),
         price: t.p,
         size: t.s,
-      });
-    }
-    if (m.T === 'q') {
-      const r = quoteSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const q = r.data;
-      return toTick(ctx, NAME, 'quote', {
+      })),
+      q: rule(quoteSchema, 'quote', (q, m) => ({
         ticker: q.S,
         ts: q.t,
         seq: sourceIdOf(m),
         price: midPrice(q.bp, q.ap),
         bid: q.bp,
         ask: q.ap,
-      });
-    }
-    return unknownType(m.T, 'T');
-  },
+      })),
+    },
+  }),
 
   /**
    * Always sends the auth message, with empty strings when no credentials are configured:

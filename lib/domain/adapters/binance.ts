@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
-import { emptyFrame, type FeedAdapter, type NormalizeOutcome, type ParsedFrame } from './adapter';
+import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
 import {
   decimal,
-  firstIssue,
   id,
   isRecord,
   msTime,
+  normalizer,
   parseJson,
   prefixedId,
-  reject,
+  readObject,
+  rule,
   symbol,
-  toTick,
-  unknownType,
 } from './parse-helpers';
 
 /**
@@ -49,17 +48,17 @@ const bookTickerSchema = z.object({
   A: decimal('ask size A', { type: 'string', sign: 'nonNegative' }),
 });
 
-type Kind = 'trade' | 'bookTicker' | 'unknown';
+type Kind = 'trade' | 'bookTicker';
 
 /** Spot bookTicker events carry no `e`; the futures variant says `bookTicker`. */
-function kindOf(m: Record<string, unknown>): Kind {
+function kindOf(m: Record<string, unknown>): Kind | undefined {
   if (m.e === 'trade') return 'trade';
   if ((m.e === undefined || m.e === 'bookTicker') && 'u' in m && 'b' in m && 'a' in m)
     return 'bookTicker';
-  return 'unknown';
+  return undefined;
 }
 
-function sourceIdOf(kind: Kind, m: Record<string, unknown>): string {
+function sourceIdOf(kind: Kind | undefined, m: Record<string, unknown>): string {
   if (kind === 'trade') return prefixedId(m.s, 't', m.t);
   if (kind === 'bookTicker') return prefixedId(m.s, 'u', m.u);
   return '';
@@ -108,39 +107,29 @@ export const binanceAdapter: FeedAdapter = {
     return out;
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const m = parsed.value;
-    if (!isRecord(m)) return reject('not an object');
-    const kind = kindOf(m);
-    if (kind === 'trade') {
-      const r = tradeSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const t = r.data;
-      return toTick(ctx, NAME, 'trade', {
+  normalize: normalizer({
+    source: NAME,
+    read: readObject,
+    typeField: 'e',
+    kindOf,
+    rules: {
+      trade: rule(tradeSchema, 'trade', (t, m) => ({
         ticker: t.s,
         ts: t.T,
-        seq: sourceIdOf(kind, m),
+        seq: sourceIdOf('trade', m),
         price: t.p,
         size: t.q,
-      });
-    }
-    if (kind === 'bookTicker') {
-      const r = bookTickerSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const q = r.data;
-      return toTick(ctx, NAME, 'quote', {
+      })),
+      bookTicker: rule(bookTickerSchema, 'quote', (q, m, ctx) => ({
         ticker: q.s,
         ts: ctx.recvTs,
-        seq: sourceIdOf(kind, m),
+        seq: sourceIdOf('bookTicker', m),
         price: midPrice(q.b, q.a),
         bid: q.b,
         ask: q.a,
-      });
-    }
-    return unknownType(m.e, 'e');
-  },
+      })),
+    },
+  }),
 
   openingMessages({ symbols }) {
     if (!symbols || symbols.length === 0) return [];

@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { canonicalDecimal, midPrice } from '../decimal';
-import { emptyFrame, type FeedAdapter, type NormalizeOutcome, type ParsedFrame } from './adapter';
+import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
 import {
   decimal,
-  firstIssue,
   id,
   isRecord,
+  normalizer,
   parseJson,
   prefixedId,
-  reject,
+  readObject,
   rfc3339Time,
+  rule,
   symbol,
-  toTick,
-  unknownType,
 } from './parse-helpers';
 
 /**
@@ -53,6 +52,31 @@ function sourceIdOf(m: Record<string, unknown>): string {
     return prefixedId(m.product_id, 'm', m.trade_id);
   if (m.type === 'ticker') return prefixedId(m.product_id, 's', m.sequence);
   return '';
+}
+
+/** `match` and `last_match` (the first message on `matches` after subscribing) read alike. */
+const matchRule = rule(matchSchema, 'trade', (t, m) => ({
+  ticker: t.product_id,
+  ts: t.time,
+  seq: sourceIdOf(m),
+  price: t.price,
+  size: t.size,
+}));
+
+const tickerRule = rule(tickerSchema, 'quote', (q, m) => ({
+  ticker: q.product_id,
+  ts: q.time,
+  seq: sourceIdOf(m),
+  price: midPrice(q.best_bid, q.best_ask),
+  bid: q.best_bid,
+  ask: q.best_ask,
+  size: lastSizeOf(m),
+}));
+
+/** The last trade's size rides along when it is readable; a quote is valid without it. */
+function lastSizeOf(m: Record<string, unknown>): string | undefined {
+  const size = typeof m.last_size === 'string' ? canonicalDecimal(m.last_size) : undefined;
+  return size !== undefined && !size.startsWith('-') ? size : undefined;
 }
 
 /** `ticker: BTC-USD,ETH-USD; matches: BTC-USD` */
@@ -111,41 +135,12 @@ export const coinbaseAdapter: FeedAdapter = {
     return out;
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const m = parsed.value;
-    if (!isRecord(m)) return reject('not an object');
-    if (m.type === 'match' || m.type === 'last_match') {
-      const r = matchSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const t = r.data;
-      return toTick(ctx, NAME, 'trade', {
-        ticker: t.product_id,
-        ts: t.time,
-        seq: sourceIdOf(m),
-        price: t.price,
-        size: t.size,
-      });
-    }
-    if (m.type === 'ticker') {
-      const r = tickerSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const q = r.data;
-      // The last trade's size rides along when it is readable; a quote is valid without it.
-      const lastSize = typeof m.last_size === 'string' ? canonicalDecimal(m.last_size) : undefined;
-      return toTick(ctx, NAME, 'quote', {
-        ticker: q.product_id,
-        ts: q.time,
-        seq: sourceIdOf(m),
-        price: midPrice(q.best_bid, q.best_ask),
-        bid: q.best_bid,
-        ask: q.best_ask,
-        ...(lastSize !== undefined && !lastSize.startsWith('-') ? { size: lastSize } : {}),
-      });
-    }
-    return unknownType(m.type, 'type');
-  },
+  normalize: normalizer({
+    source: NAME,
+    read: readObject,
+    typeField: 'type',
+    rules: { match: matchRule, last_match: matchRule, ticker: tickerRule },
+  }),
 
   openingMessages({ symbols }) {
     if (!symbols || symbols.length === 0) return [];

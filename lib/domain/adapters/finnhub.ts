@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { emptyFrame, type FeedAdapter, type NormalizeOutcome, type ParsedFrame } from './adapter';
+import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
 import {
   contentKey,
   decimal,
-  firstIssue,
   isRecord,
   msTime,
+  normalizer,
   parseJson,
-  reject,
+  readObject,
+  rule,
   symbol,
-  toTick,
-  unknownType,
+  unknownTypeReason,
 } from './parse-helpers';
 
 /**
@@ -78,28 +78,24 @@ export const finnhubAdapter: FeedAdapter = {
     return out;
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const m = parsed.value;
-    if (!isRecord(m)) return reject('not an object');
+  normalize: normalizer({
+    source: NAME,
+    read: readObject,
+    typeField: 'type',
     // Events are elements of `data`; a whole message here is one parseFrame could not split.
-    if ('type' in m) {
-      return m.type === 'trade'
-        ? reject('trade message without a data array')
-        : unknownType(m.type, 'type');
-    }
-    const r = tradeSchema.safeParse(m);
-    if (!r.success) return reject(firstIssue(r.error));
-    const t = r.data;
-    return toTick(ctx, NAME, 'trade', {
-      ticker: t.s,
-      ts: t.t,
-      seq: sourceIdOf(m),
-      price: t.p,
-      size: t.v,
-    });
-  },
+    kindOf: (m) => ('type' in m ? undefined : 'trade'),
+    unknown: (m) =>
+      m.type === 'trade' ? 'trade message without a data array' : unknownTypeReason(m.type, 'type'),
+    rules: {
+      trade: rule(tradeSchema, 'trade', (t, m) => ({
+        ticker: t.s,
+        ts: t.t,
+        seq: sourceIdOf(m),
+        price: t.p,
+        size: t.v,
+      })),
+    },
+  }),
 
   connectUrl(url, { credentials }) {
     const token = credentials?.token;

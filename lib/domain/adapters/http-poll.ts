@@ -1,24 +1,17 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
-import {
-  emptyFrame,
-  type FeedAdapter,
-  type NormalizeOutcome,
-  type ParsedFrame,
-  type PollRequest,
-} from './adapter';
+import { emptyFrame, type FeedAdapter, type ParsedFrame, type PollRequest } from './adapter';
 import {
   contentKey,
   decimal,
-  firstIssue,
   id,
   isRecord,
+  normalizer,
   parseJson,
   prefixedId,
-  reject,
   rfc3339Time,
+  rule,
   symbol,
-  toTick,
 } from './parse-helpers';
 
 /**
@@ -69,8 +62,8 @@ const coinbaseTickerSchema = z.object({
   ask: decimal('ask', { type: 'string', sign: 'positive' }),
 });
 
-/** A Coinbase body's symbol comes from the request (the envelope). */
-const requestSymbol = symbol('request symbol');
+/** A Coinbase body's symbol comes from the request (the envelope); null there means missing. */
+const requestSymbol = z.preprocess((v) => v ?? undefined, symbol('request symbol'));
 
 /** The event payload: the provider's body with the request it answers. */
 interface Envelope {
@@ -79,23 +72,38 @@ interface Envelope {
   readonly body: unknown;
 }
 
-type Shape = 'binance-book-ticker' | 'binance-price' | 'coinbase-ticker' | 'unknown';
+/** An envelope as normalize reads it: any JSON object whose body is an object. */
+type Received = Record<string, unknown> & { readonly body: Record<string, unknown> };
+
+function hasRecordBody(e: Record<string, unknown>): e is Received {
+  return isRecord(e.body);
+}
+
+function readEnvelope(payload: string): Received | string {
+  const parsed = parseJson(payload);
+  if (!parsed.ok) return parsed.reason;
+  const e = parsed.value;
+  if (!isRecord(e) || !('body' in e)) return 'not an http-poll envelope {symbol, url, body}';
+  return hasRecordBody(e) ? e : 'body is not an object';
+}
+
+type Shape = 'binance-book-ticker' | 'binance-price' | 'coinbase-ticker';
 
 /**
  * Recognised by the keys only one shape has, so that a body missing a field is still read
  * as its shape and dead-lettered with the field's name.
  */
-function shapeOf(b: Record<string, unknown>): Shape {
+function shapeOf(b: Record<string, unknown>): Shape | undefined {
   if ('bidPrice' in b || 'askPrice' in b) return 'binance-book-ticker';
   if ('trade_id' in b || 'bid' in b || 'ask' in b) return 'coinbase-ticker';
   if ('symbol' in b && 'price' in b) return 'binance-price';
-  return 'unknown';
+  return undefined;
 }
 
 /** The message of a provider error body, or undefined for data. */
 function errorOf(b: Record<string, unknown>): string | undefined {
   if (typeof b.code === 'number' && typeof b.msg === 'string') return `${b.code} ${b.msg}`;
-  if (typeof b.message === 'string' && shapeOf(b) === 'unknown' && !('price' in b))
+  if (typeof b.message === 'string' && shapeOf(b) === undefined && !('price' in b))
     return b.message;
   return undefined;
 }
@@ -108,7 +116,7 @@ function sourceIdOf(b: Record<string, unknown>, requestSymbol: unknown): string 
       return contentKey(b.symbol, 'p', b.price);
     case 'coinbase-ticker':
       return prefixedId(requestSymbol, 't', b.trade_id);
-    case 'unknown':
+    case undefined:
       return '';
   }
 }
@@ -146,58 +154,50 @@ export const httpPollAdapter: FeedAdapter = {
     return out;
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const envelope = parsed.value;
-    if (!isRecord(envelope) || !('body' in envelope))
-      return reject('not an http-poll envelope {symbol, url, body}');
-    const b = envelope.body;
-    if (!isRecord(b)) return reject('body is not an object');
-    const shape = shapeOf(b);
-    if (shape === 'binance-book-ticker') {
-      const r = bookTickerSchema.safeParse(b);
-      if (!r.success) return reject(firstIssue(r.error));
-      const q = r.data;
-      return toTick(ctx, NAME, 'quote', {
-        ticker: q.symbol,
+  normalize: normalizer({
+    source: NAME,
+    read: readEnvelope,
+    kindOf: (e) => shapeOf(e.body),
+    rules: {
+      'binance-book-ticker': rule(
+        z.object({ body: bookTickerSchema }),
+        'quote',
+        (d, e: Received, ctx) => ({
+          ticker: d.body.symbol,
+          ts: ctx.recvTs,
+          seq: sourceIdOf(e.body, e.symbol),
+          price: midPrice(d.body.bidPrice, d.body.askPrice),
+          bid: d.body.bidPrice,
+          ask: d.body.askPrice,
+        }),
+      ),
+      'binance-price': rule(z.object({ body: priceSchema }), 'trade', (d, e: Received, ctx) => ({
+        ticker: d.body.symbol,
         ts: ctx.recvTs,
-        seq: sourceIdOf(b, envelope.symbol),
-        price: midPrice(q.bidPrice, q.askPrice),
-        bid: q.bidPrice,
-        ask: q.askPrice,
-      });
-    }
-    if (shape === 'binance-price') {
-      const r = priceSchema.safeParse(b);
-      if (!r.success) return reject(firstIssue(r.error));
-      return toTick(ctx, NAME, 'trade', {
-        ticker: r.data.symbol,
-        ts: ctx.recvTs,
-        seq: sourceIdOf(b, envelope.symbol),
-        price: r.data.price,
-      });
-    }
-    if (shape === 'coinbase-ticker') {
-      const ticker = requestSymbol.safeParse(envelope.symbol ?? undefined);
-      if (!ticker.success) return reject(firstIssue(ticker.error));
-      const r = coinbaseTickerSchema.safeParse(b);
-      if (!r.success) return reject(firstIssue(r.error));
-      const t = r.data;
-      return toTick(ctx, NAME, 'trade', {
-        ticker: ticker.data,
-        ts: t.time,
-        seq: sourceIdOf(b, envelope.symbol),
-        price: t.price,
-        size: t.size,
-        bid: t.bid,
-        ask: t.ask,
-      });
-    }
-    const keys = Object.keys(b);
-    const listed = keys.slice(0, 10).join(',') + (keys.length > 10 ? ',…' : '');
-    return reject(`unrecognised ticker body with keys ${listed || '(none)'}`);
-  },
+        seq: sourceIdOf(e.body, e.symbol),
+        price: d.body.price,
+      })),
+      // The request's symbol is checked before the body.
+      'coinbase-ticker': rule(
+        z.object({ symbol: requestSymbol, body: coinbaseTickerSchema }),
+        'trade',
+        (d, e: Received) => ({
+          ticker: d.symbol,
+          ts: d.body.time,
+          seq: sourceIdOf(e.body, e.symbol),
+          price: d.body.price,
+          size: d.body.size,
+          bid: d.body.bid,
+          ask: d.body.ask,
+        }),
+      ),
+    },
+    unknown(e) {
+      const keys = Object.keys(e.body);
+      const listed = keys.slice(0, 10).join(',') + (keys.length > 10 ? ',…' : '');
+      return `unrecognised ticker body with keys ${listed || '(none)'}`;
+    },
+  }),
 
   openingMessages() {
     return [];

@@ -1,24 +1,16 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
-import {
-  type ControlMessage,
-  type FeedAdapter,
-  type NormalizeOutcome,
-  type ParsedFrame,
-} from './adapter';
+import { type ControlMessage, type FeedAdapter, type ParsedFrame } from './adapter';
 import {
   decimal,
-  firstIssue,
   id,
-  isRecord,
   msTime,
+  normalizer,
   parseArrayFrame,
-  parseJson,
   prefixedId,
-  reject,
+  readObject,
+  rule,
   symbol,
-  toTick,
-  unknownType,
 } from './parse-helpers';
 
 /**
@@ -84,38 +76,28 @@ export const polygonAdapter: FeedAdapter = {
     return parseArrayFrame(frame, control, sourceIdOf);
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return reject(parsed.reason);
-    const m = parsed.value;
-    if (!isRecord(m)) return reject('not an object');
-    if (m.ev === 'T') {
-      const r = tradeSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const t = r.data;
-      return toTick(ctx, NAME, 'trade', {
+  normalize: normalizer({
+    source: NAME,
+    read: readObject,
+    typeField: 'ev',
+    rules: {
+      T: rule(tradeSchema, 'trade', (t, m) => ({
         ticker: t.sym,
         ts: t.t,
         seq: sourceIdOf(m),
         price: t.p,
         size: t.s,
-      });
-    }
-    if (m.ev === 'Q') {
-      const r = quoteSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const q = r.data;
-      return toTick(ctx, NAME, 'quote', {
+      })),
+      Q: rule(quoteSchema, 'quote', (q, m) => ({
         ticker: q.sym,
         ts: q.t,
         seq: sourceIdOf(m),
         price: midPrice(q.bp, q.ap),
         bid: q.bp,
         ask: q.ap,
-      });
-    }
-    return unknownType(m.ev, 'ev');
-  },
+      })),
+    },
+  }),
 
   /**
    * Always sends the auth message (`key`, else `token`; empty when neither is configured, so

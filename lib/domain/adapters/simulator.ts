@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
-import { emptyFrame, type FeedAdapter, type NormalizeOutcome, type ParsedFrame } from './adapter';
-import { decimal, firstIssue, isRecord, reject, toTick } from './parse-helpers';
+import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
+import { decimal, firstIssue, isRecord, normalizer, readObject, rule } from './parse-helpers';
 
 /**
  * fin-line's own market simulator speaks this format. Every frame is a JSON array of messages
@@ -101,44 +101,33 @@ export const simulatorAdapter: FeedAdapter = {
     return out;
   },
 
-  normalize(payload, ctx): NormalizeOutcome {
-    let m: unknown;
-    try {
-      m = JSON.parse(payload);
-    } catch {
-      return reject('invalid JSON');
-    }
-    if (!isRecord(m)) return reject('not an object');
-    if (m.T === 't') {
-      const r = tradeSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const { S, t, p, s } = r.data;
-      return toTick(ctx, 'simulator', 'trade', {
+  normalize: normalizer({
+    source: 'simulator',
+    read: (payload) => readObject(payload, 'invalid JSON'),
+    typeField: 'T',
+    rules: {
+      t: rule(tradeSchema, 'trade', ({ S, t, p, s }, m) => ({
         ticker: S.toUpperCase(),
         ts: t,
         seq: sequenceOf(m),
         price: p,
         size: s,
-      });
-    }
-    if (m.T === 'q') {
-      const r = quoteSchema.safeParse(m);
-      if (!r.success) return reject(firstIssue(r.error));
-      const { S, t, bp, ap } = r.data;
-      return toTick(ctx, 'simulator', 'quote', {
+      })),
+      q: rule(quoteSchema, 'quote', ({ S, t, bp, ap }, m) => ({
         ticker: S.toUpperCase(),
         ts: t,
         seq: sequenceOf(m),
         price: midPrice(bp, ap),
         bid: bp,
         ask: ap,
-      });
-    }
+      })),
+    },
     // Symbol and time are checked first for every message, as before the schemas.
-    const r = baseSchema.safeParse(m);
-    if (!r.success) return reject(firstIssue(r.error));
-    return reject(`unknown message type ${JSON.stringify(m.T)}`);
-  },
+    unknown(m) {
+      const r = baseSchema.safeParse(m);
+      return r.success ? `unknown message type ${JSON.stringify(m.T)}` : firstIssue(r.error);
+    },
+  }),
 
   // Symbols in the URL filter from the first frame; the subscribe message alone would let the
   // frames sent before it arrives through unfiltered.

@@ -1,9 +1,4 @@
-import {
-  contentKey,
-  keyPart,
-  prefixedId,
-  rfc3339ToMs,
-} from '../../../../lib/domain/adapters/parse-helpers';
+import { rfc3339ToMs } from '../../../../../lib/domain/adapters/parse-helpers/time';
 
 describe('rfc3339ToMs', () => {
   it.each([
@@ -33,19 +28,5 @@ describe('rfc3339ToMs', () => {
     ' 2023-11-14T22:13:20Z',
   ])('refuses %s', (text) => {
     expect(rfc3339ToMs(text)).toBeUndefined();
-  });
-});
-
-describe('sourceId parts', () => {
-  it('builds ids only from present parts', () => {
-    expect(keyPart(0)).toBe('0');
-    expect(keyPart('')).toBeUndefined();
-    expect(keyPart(NaN)).toBeUndefined();
-    expect(keyPart(null)).toBeUndefined();
-    expect(prefixedId('btcusdt', 't', 5)).toBe('BTCUSDT:t:5');
-    expect(prefixedId('BTCUSDT', 't', undefined)).toBe('');
-    expect(contentKey('aapl', 1700000000000, 1.5, 0)).toBe('~AAPL|1700000000000|1.5|0');
-    expect(contentKey('AAPL', 1700000000000, undefined)).toBe('');
-    expect(contentKey(undefined, 1)).toBe('');
   });
 });
