@@ -4,3 +4,4 @@ export * from './ports';
 export * from './redis-server';
 export * from './temporal-server';
 export * from './ephemeral';
+export * from './redis-cluster';
