@@ -1,6 +1,7 @@
 import {
   detect,
   detectStale,
+  encodeState,
   normalizeRaw,
   parseState,
   type Anomaly,
@@ -186,7 +187,7 @@ export const anomalyStage: StageProcessor = {
     const fields: string[] = [];
     for (const ticker of changed) {
       const state = states.get(ticker);
-      if (state) fields.push(ticker, JSON.stringify(state));
+      if (state) fields.push(ticker, encodeState(state));
     }
     commit.hset(ctx.keys.anomalyState, fields);
     return { out: found.length, deadLettered: 0, anomalies: found.length };
