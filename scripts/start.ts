@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../lib/config';
+import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   findRedisServer,
   findTemporal,
@@ -23,7 +23,9 @@ import { bootstrapWorkflows } from '../clients';
  * simulator; starts the workflows; prints the URLs. Ctrl-C / SIGTERM stops what it started.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
+  // What the worker, API and simulator read their configuration from.
+  let childEnv: Env = process.env;
   const logger = createLogger({ level: config.logLevel, name: 'start' });
   const dataDir = resolve(PROJECT_ROOT, config.dataDir);
   const logDir = join(dataDir, 'logs');
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     }
 
     // Archive on PostgreSQL without a URL: a local cluster in data/postgres, its URL passed
-    // to the worker and the API through the environment they inherit.
+    // to the worker and the API in the environment they are started with.
     if (config.archive.sink === 'postgres' && !config.archive.pgUrl) {
       const pg = await startPostgresServer({
         dataDir: join(dataDir, 'postgres'),
@@ -93,7 +95,8 @@ async function main(): Promise<void> {
         durable: true,
       });
       started.push(pg.process);
-      process.env.ARCHIVE_PG_URL = pg.url;
+      childEnv = { ...process.env, ARCHIVE_PG_URL: pg.url };
+      config = loadConfig(childEnv);
       logger.info({ url: pg.url }, 'started PostgreSQL for the archive');
     }
 
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
     ] as const) {
       const proc = spawnManaged(name, process.execPath, ['--import', 'tsx', entry], {
         cwd: PROJECT_ROOT,
+        env: childEnv,
         logFile: join(logDir, `${name}.log`),
       });
       started.push(proc);
@@ -159,7 +163,7 @@ function printUrls(config: Config, logDir: string): void {
     `                  worker http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`,
     `                  simulator http://${config.simulator.host}:${config.simulator.port}/metrics`,
     `  Simulator       ws://${config.simulator.host}:${config.simulator.port} (POST /spike {"ticker":"AAPL","pct":10})`,
-    `  Archive         ${config.archive.sink === 'parquet' ? config.archive.dir : (process.env.ARCHIVE_PG_URL ?? '')} (npm run archive -- --help)`,
+    `  Archive         ${config.archive.sink === 'parquet' ? config.archive.dir : (config.archive.pgUrl ?? '')} (npm run archive -- --help)`,
     `  Logs            ${logDir}/*.log`,
     '',
   ];

@@ -27,7 +27,7 @@ export interface SimulatorControl {
   state(): SimulatorState;
 }
 
-/** Same bound as SIMULATOR_EVENTS_PER_SECOND in lib/config.ts. */
+/** Same bound as SIMULATOR_EVENTS_PER_SECOND in lib/config/simulator.ts. */
 const MAX_RATE = 10_000_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -1,6 +1,7 @@
 import {
   detect,
   detectStale,
+  encodeState,
   parseState,
   type Anomaly,
   type WindowState,
@@ -56,7 +57,7 @@ export const anomalyStage: StageProcessor = {
     const fields: string[] = [];
     for (const ticker of changed) {
       const state = states.get(ticker);
-      if (state) fields.push(ticker, JSON.stringify(state));
+      if (state) fields.push(ticker, encodeState(state));
     }
     commit.hset(ctx.keys.anomalyState, fields);
     return { out: found.length, deadLettered: 0, anomalies: found.length };

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, loadConfig } from '../../../lib/config';
 
 describe('loadConfig', () => {
   it('gives documented defaults for an empty environment', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, loadConfig } from '../../../lib/config';
 
 describe('API_* configuration', () => {
   it('defaults to dev mode in development only, required elsewhere', () => {

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { int, section, setting } from './setting';
+
+/** The pipeline workflow and its batch activities (normalize, cachepub, anomaly). */
+export const pipeline = section('Pipeline', {
+  workflowId: setting(
+    'PIPELINE_WORKFLOW_ID',
+    z
+      .string()
+      .regex(/^[\w.-]{1,200}$/)
+      .default('pipeline'),
+    'id of the pipeline workflow, one per deployment (the `pipeline` query reads it)',
+  ),
+  streamMaxLen: setting(
+    'PIPELINE_STREAM_MAX_LEN',
+    int(25_000_000, 1000),
+    'MAXLEN ~ of `normalized:events` and `anomalies:events`: a safety cap only; they must hold more than a day (the nightly archive copies yesterday from them) and the archive retention trim is what normally bounds them',
+  ),
+  batchSize: setting('PIPELINE_BATCH_SIZE', int(1000, 1, 100_000), 'stream entries per batch'),
+  normalizeSlots: setting('PIPELINE_NORMALIZE_SLOTS', int(4, 1, 64), 'normalize batches in flight'),
+  blockMs: setting(
+    'PIPELINE_BLOCK_MS',
+    int(2000, 0, 30_000),
+    'longest wait for new entries in one batch',
+  ),
+  lingerMs: setting(
+    'PIPELINE_LINGER_MS',
+    int(100, 0, 10_000),
+    'a short batch waits this long once for more entries, so a trickle makes a few fuller batches; `0` = off',
+  ),
+  maxAttempts: setting(
+    'PIPELINE_MAX_ATTEMPTS',
+    int(5, 1),
+    'attempts before a batch is recorded as failed (`batches:failed`)',
+  ),
+  dedupeWindowMs: setting(
+    'PIPELINE_DEDUPE_WINDOW_MS',
+    int(600_000, 0),
+    'duplicates (same feed and provider id) seen again within this are dropped; `0` = off',
+  ),
+  activityMaxEvents: setting(
+    'PIPELINE_ACTIVITY_MAX_EVENTS',
+    int(20_000, 1),
+    'one batch activity commits chunks of `PIPELINE_BATCH_SIZE` until it has done this many events…',
+  ),
+  activityMaxMs: setting(
+    'PIPELINE_ACTIVITY_MAX_MS',
+    int(2000, 1, 60_000),
+    '…or has run this long, so the per-activity cost of Temporal is spread over many chunks',
+  ),
+  claimIdleMs: setting(
+    'PIPELINE_CLAIM_IDLE_MS',
+    int(300_000, 1000),
+    'entries pending this long with another consumer (one that no longer runs) are claimed (XAUTOCLAIM)',
+  ),
+});
