@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { derived, int, num, port, section, setting, text } from './setting';
 
-/** The GraphQL service's listener, authentication and rate limit (README: API authentication). */
+/** The GraphQL service's listener, authentication and rate limit (docs/auth.md). */
 export const api = section('API', {
   host: setting('API_HOST', text('127.0.0.1'), 'address the GraphQL service listens on'),
   port: setting('API_PORT', port(4000), 'port of the GraphQL service'),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { derived, int, section, setting, text } from './setting';
 
-/** The nightly archive of yesterday's streams (README: Archive). */
+/** The nightly archive of yesterday's streams (docs/archive.md). */
 export const archive = section('Archive', {
   cron: setting(
     'ARCHIVE_CRON',
     z.string().min(9).default('0 2 * * *'),
-    'when the archive Schedule runs, cron (see [Archive](../README.md#archive))',
+    'when the archive Schedule runs, cron (see [Archive](archive.md))',
   ),
   timezone: setting('ARCHIVE_TIMEZONE', text('UTC'), 'time zone of `ARCHIVE_CRON`'),
   dir: derived(
