@@ -1,8 +1,17 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two projects over one stack (test/support/global-setup.ts starts a Redis, a 3-master Redis
+ * Cluster and a Temporal dev server once): `single` runs every suite on the single Redis;
+ * `cluster` runs the suites below again on the Redis Cluster.
+ */
+const CLUSTER_SUITES = [
+  '<rootDir>/test/lib/redis/commit.test.ts',
+  '<rootDir>/test/workflows/pipeline.test.ts',
+  '<rootDir>/test/workers/kill-pipeline.test.ts',
+];
+
+const base = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
     // uuid >= 12 (under @dsnp/parquetjs → thrift) ships ESM only; jest's require needs CommonJS.
@@ -12,6 +21,19 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(.+/)?uuid/)'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'single', testMatch: ['**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'cluster',
+      testMatch: CLUSTER_SUITES,
+      setupFiles: ['<rootDir>/test/support/cluster-mode.ts'],
+    },
+  ],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

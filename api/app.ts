@@ -4,7 +4,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { createKeys, type Redis } from '../lib/redis';
+import { keysOf, type Redis } from '../lib/redis';
 import { createApiAuth, rateLimitClientId, type ApiAuth } from './auth';
 import type { ApiContext, ApiServices, HistoryArchive } from './context';
 import { createContextFactory } from './context-factory';
@@ -72,7 +72,7 @@ export interface App {
  */
 export function createApp(deps: AppDeps): App {
   const { config, redis, registry, logger } = deps;
-  const keys = createKeys(config.redis.keyPrefix);
+  const keys = keysOf(config);
   const isDev = config.env === 'development';
   const auth = deps.auth ?? createApiAuth({ config, redis, keys, registry, logger });
   const services = createServices({

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, name: 'api' });
   logger = log;
-  const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
+  const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
   // Without a listener ioredis prints every reconnect failure to stderr; /readyz reports it.
   redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.

@@ -4,7 +4,7 @@ import { createApp } from '../api';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { API_SCRIPTS, createKeys, createRedis, encodeLatestQuote } from '../lib/redis';
+import { API_SCRIPTS, keysOf, createRedis, encodeLatestQuote } from '../lib/redis';
 
 /**
  * CPU time the API process spends per `quote(ticker)` request (µs), measured with
@@ -22,8 +22,8 @@ async function main(): Promise<void> {
     API_RATE_LIMIT_PER_SECOND: process.env.API_RATE_LIMIT_PER_SECOND ?? '0',
     REDIS_KEY_PREFIX: 'cpubench:',
   });
-  const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
+  const keys = keysOf(config);
   const ts = Date.now();
   await redis.hset(
     keys.latestQuote('AAPL'),

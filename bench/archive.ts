@@ -16,7 +16,7 @@ import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { loadSectors } from '../lib/reference';
-import { createKeys, createRedis, WORKER_SCRIPTS, type Redis } from '../lib/redis';
+import { createKeys, createRedis, keysOf, WORKER_SCRIPTS, type Redis } from '../lib/redis';
 import { median } from './stats';
 
 /**
@@ -66,12 +66,12 @@ function peakRssMb(): number {
 
 function childDeps(env: Env): ActivityDeps {
   const config = loadConfig(env);
-  const redis = createRedis(config.redis.url, { scripts: WORKER_SCRIPTS });
+  const redis = createRedis(config.redis, { scripts: WORKER_SCRIPTS });
   return {
     config,
     redis,
     blocking: new BlockingPool(redis),
-    keys: createKeys(config.redis.keyPrefix),
+    keys: keysOf(config),
     logger: createLogger({ level: 'warn', name: 'bench-archive' }),
     metrics: createWorkerMetrics(createRegistry('bench')),
     sectors: loadSectors(config.sectorsFile),

@@ -6,7 +6,7 @@ import { spawnManaged, type ManagedProcess } from '../lib/devstack/child';
 import { freePort, isListening, waitFor } from '../lib/devstack/ports';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { createKeys, createRedis, type Redis } from '../lib/redis';
+import { keysOf, createRedis, type Redis } from '../lib/redis';
 import { stopSignal } from '../contract';
 import { simulatorFeed, startFeed, startPipeline, type Started } from '../clients';
 import { buildWorker, type BuiltWorker } from '../workers/build-worker';
@@ -229,8 +229,8 @@ export async function benchFreshness(
     PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS ?? '2',
   });
   const logger = createLogger({ level: 'warn', name: 'bench' });
-  const redis = createRedis(config.redis.url);
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis);
+  const keys = keysOf(config);
 
   let sim: ManagedProcess | undefined;
   let subscriber: Subscriber | undefined;

@@ -2,7 +2,7 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { startWorkflow } from '../clients';
 import { ingestFeedWorkflow } from '../contract';
 import { createLogger } from '../lib/logger';
-import { createKeys, createRedis } from '../lib/redis';
+import { keysOf, createRedis } from '../lib/redis';
 import { PROJECT_ROOT } from '../lib/devstack/binaries';
 import { spawnManaged } from '../lib/devstack/child';
 import { freePort, waitFor, isListening } from '../lib/devstack/ports';
@@ -29,8 +29,8 @@ export async function benchIngest(
   };
   const config = benchConfig(stack, simEnv);
   const logger = createLogger({ level: 'warn', name: 'bench' });
-  const redis = createRedis(config.redis.url);
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis);
+  const keys = keysOf(config);
   const sim = spawnManaged(
     'simulator',
     process.execPath,

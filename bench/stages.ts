@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import {
-  createKeys,
+  keysOf,
   createRedis,
   GROUPS,
   streamGroups,
@@ -69,8 +69,8 @@ export async function benchStage(
 ): Promise<number> {
   const config = benchConfig(stack, { PIPELINE_BLOCK_MS: mode === 'plain' ? '0' : '100' });
   const logger = createLogger({ level: 'warn', name: 'bench' });
-  const redis = createRedis(config.redis.url, { scripts: WORKER_SCRIPTS });
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis, { scripts: WORKER_SCRIPTS });
+  const keys = keysOf(config);
   try {
     if (stage === 'normalize') await preloadRaw(redis, keys, n);
     else await preloadNormalized(redis, keys, n);

@@ -6,7 +6,9 @@ import {
   archiveWorkflowId,
   feedWorkflowId,
   ingestFeedWorkflow,
+  PARTITION,
   pipelineWorkflow,
+  pipelineWorkflowId,
   type FeedInput,
 } from '../contract';
 import type { Config } from '../lib/config';
@@ -26,18 +28,30 @@ export function startFeed(client: Client, config: Config, input: FeedInput): Pro
   });
 }
 
-/** Starts the pipeline workflow unless it already runs. */
-export function startPipeline(client: Client, config: Config): Promise<Started> {
+/** Starts one partition's pipeline workflow (`<base>-p<N>`) unless it already runs. */
+export function startPipeline(client: Client, config: Config, partition: number): Promise<Started> {
   return startOnce(client, pipelineWorkflow, {
     taskQueue: config.temporal.taskQueue,
-    workflowId: config.pipeline.workflowId,
+    workflowId: pipelineWorkflowId(config.pipeline.workflowId, partition),
     args: [
       {
+        partition,
         normalizeSlots: config.pipeline.normalizeSlots,
         maxAttempts: config.pipeline.maxAttempts,
       },
     ],
+    // Carried over continue-as-new: `Partition = 3` finds every run of a partition.
+    typedSearchAttributes: [{ key: PARTITION, value: partition }],
   });
+}
+
+/** Starts every partition's pipeline workflow that does not run yet. */
+export async function startPipelines(client: Client, config: Config): Promise<Started[]> {
+  const out: Started[] = [];
+  for (let p = 0; p < config.pipeline.partitions; p++) {
+    out.push(await startPipeline(client, config, p));
+  }
+  return out;
 }
 
 /**
@@ -64,13 +78,13 @@ export function simulatorFeed(config: Config): FeedInput {
 export interface Bootstrapped {
   readonly schedule: 'created' | 'updated';
   readonly feed: Started;
-  readonly pipeline: Started;
+  readonly pipelines: readonly Started[];
 }
 
 /** What `npm start` and `npm run schedules` set up: the archive Schedule, the simulator feed and the pipeline. */
 export async function bootstrapWorkflows(client: Client, config: Config): Promise<Bootstrapped> {
   const schedule = await ensureArchiveSchedule(client, config);
   const feed = await startFeed(client, config, simulatorFeed(config));
-  const pipeline = await startPipeline(client, config);
-  return { schedule, feed, pipeline };
+  const pipelines = await startPipelines(client, config);
+  return { schedule, feed, pipelines };
 }

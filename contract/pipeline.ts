@@ -7,6 +7,11 @@ import { query, workflow } from './definitions';
  */
 
 export interface PipelineInput {
+  /**
+   * The partition this workflow runs (its streams and keys carry the hash tag `{p<N>}`).
+   * @defaultValue 0 (runs started before partitions)
+   */
+  readonly partition?: number;
   /** Normalize batches in flight at once (one consumer each). @defaultValue {@link PIPELINE_DEFAULTS}.normalizeSlots */
   readonly normalizeSlots?: number;
   /** Stages this workflow runs (split them across workflows to scale or to measure). @defaultValue all */
@@ -65,6 +70,7 @@ export interface StageCounts {
 
 /** Input of the processBatch activity. */
 export interface BatchInput {
+  readonly partition: number;
   readonly stage: Stage;
   /** Slot number within the stage: each slot is one consumer, so a retry resumes its own batch. */
   readonly slot: number;
@@ -72,6 +78,7 @@ export interface BatchInput {
 
 /** Result of the processBatch and replayFailedBatch activities. */
 export interface BatchResult extends StageCounts {
+  readonly partition: number;
   readonly stage: Stage;
   readonly slot: number;
   /** Entries read (and acknowledged). */
@@ -94,18 +101,31 @@ export interface QuarantineInput extends BatchInput {
   readonly attempts: number;
 }
 
-/** A batch's id: its stage and the stream id of its first entry (`anomaly-1700000000000-0`). */
-export function batchId(stage: Stage, firstStreamId: string): string {
-  return `${stage}-${firstStreamId}`;
+/**
+ * A batch's id: its stage, its partition and the stream id of its first entry
+ * (`anomaly-p3-1700000000000-0`).
+ */
+export function batchId(stage: Stage, partition: number, firstStreamId: string): string {
+  return `${stage}-p${partition}-${firstStreamId}`;
 }
 
-/** The shape of {@link batchId}'s result (any stage name). */
-export const BATCH_ID_PATTERN = /^([a-z]+)-(\d{1,20}-\d{1,20})$/;
+/**
+ * The shape of a batch id (any stage name); ids recorded before partitions have no `p<N>`
+ * part (`anomaly-1700000000000-0`) and read as partition 0.
+ */
+export const BATCH_ID_PATTERN = /^([a-z]+)-(?:p(\d{1,4})-)?(\d{1,20}-\d{1,20})$/;
 
-/** A batch id's stage and first stream id; undefined when the text is not a batch id. */
-export function parseBatchId(id: string): { stage: string; firstStreamId: string } | undefined {
+/** A batch id's parts; undefined when the text is not a batch id. */
+export function parseBatchId(
+  id: string,
+): { stage: string; partition: number; firstStreamId: string } | undefined {
   const m = BATCH_ID_PATTERN.exec(id);
-  return m ? { stage: m[1]!, firstStreamId: m[2]! } : undefined;
+  return m ? { stage: m[1]!, partition: Number(m[2] ?? 0), firstStreamId: m[3]! } : undefined;
+}
+
+/** The id of one partition's pipeline workflow: `<base>-p<N>` (base: PIPELINE_WORKFLOW_ID). */
+export function pipelineWorkflowId(base: string, partition: number): string {
+  return `${base}-p${partition}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ApiKeyNotFoundError, appendAudit, createApiKeyStore, isRole } from '../api/auth';
 import type { ApiKeyInfo, AuditDeps, AuditResult } from '../api/auth';
 import { loadConfig } from '../lib/config';
-import { createKeys, createRedis } from '../lib/redis';
+import { keysOf, createRedis } from '../lib/redis';
 
 const USAGE = `usage: npm run api-keys -- <command>
   create --name <name> --role <viewer|operator|admin> [--json]
@@ -40,12 +40,12 @@ async function main(argv: string[]): Promise<void> {
 
   const config = loadConfig();
   // Fail fast when Redis is away instead of retrying for a minute like a server would.
-  const redis = createRedis(config.redis.url, {
+  const redis = createRedis(config.redis, {
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => (times > 3 ? null : 200),
   });
   redis.on('error', () => undefined); // the failing command reports it
-  const keys = createKeys(config.redis.keyPrefix);
+  const keys = keysOf(config);
   const store = createApiKeyStore({ redis, keys, cacheMs: 0 });
   const audit: AuditDeps = { redis, keys, maxLen: config.api.auth.auditMaxLen };
   const actor = { subject: `cli:${userInfo().username}`, via: 'cli' as const };

@@ -20,7 +20,7 @@ import {
 } from '../lib/archive';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { loadSectors } from '../lib/reference';
-import { createKeys, createRedis } from '../lib/redis';
+import { keysOf, createRedis } from '../lib/redis';
 
 const USAGE = `usage:
   npm run archive -- archive  --day YYYY-MM-DD              archive one closed UTC day (waits, shows progress)
@@ -180,10 +180,10 @@ async function restore(
   replace: boolean,
 ): Promise<void> {
   dayRange(day);
-  const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 3 });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 3 });
   const sink = await createArchiveSink(config, loadSectors(config.sectorsFile));
   try {
-    const target = stream ?? createKeys(config.redis.keyPrefix).restoredEvents(day);
+    const target = stream ?? keysOf(config).restoredEvents(day);
     const manifest = await sink.readManifest(day);
     const b = bar(`restore ${day} [{bar}] {percentage}% | {value}/{total} ticks`);
     b.start(manifest?.ticks.digest.count ?? 0, 0);

@@ -8,7 +8,7 @@ import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { createKeys, createRedis, encodeRaw, fieldMap } from '../lib/redis';
+import { keysOf, createRedis, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
 import { startWorkflow } from '../clients';
@@ -91,8 +91,8 @@ async function main(): Promise<void> {
     ARCHIVE_DIR: join(tmpdir(), `fin-line-record-${process.pid}`, 'archive'),
   });
   const logger = createLogger({ level: 'warn', name: 'record' });
-  const redis = createRedis(config.redis.url);
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis);
+  const keys = keysOf(config);
   // Yesterday's ticks for the archive, written first: explicit ids must precede the pipeline's.
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const dayStart = Date.parse(`${yesterday}T00:00:00Z`);

@@ -9,7 +9,7 @@ import {
 import { lazyArchiveSink } from '../lib/archive';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { createKeys, createRedis, WORKER_SCRIPTS } from '../lib/redis';
+import { keysOf, createRedis, WORKER_SCRIPTS } from '../lib/redis';
 import { loadSectors } from '../lib/reference';
 
 export interface BuildWorkerOptions {
@@ -33,14 +33,14 @@ export interface BuiltWorker {
 /** Builds the fin-line worker: every workflow and activity on one task queue. */
 export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker> {
   const { config, logger } = opts;
-  const redis = createRedis(config.redis.url, { scripts: WORKER_SCRIPTS });
+  const redis = createRedis(config.redis, { scripts: WORKER_SCRIPTS });
   const stopping = new AbortController();
   const sectors = loadSectors(config.sectorsFile);
   const deps: ActivityDeps = {
     config,
     redis,
     blocking: new BlockingPool(redis),
-    keys: createKeys(config.redis.keyPrefix),
+    keys: keysOf(config),
     logger: logger.child({ module: 'activities' }),
     metrics: createWorkerMetrics(opts.registry),
     sectors,

@@ -23,9 +23,10 @@ import {
 import { PipelineBook } from './pipeline-book';
 
 /**
- * Loops batch activities over the consumer groups: normalize (several slots), cachepub and
- * anomaly (one slot each: the anomaly windows need ticks in order). A batch that fails all
- * its attempts is recorded for replay and the loop moves on.
+ * Loops batch activities over one partition's consumer groups: normalize (several slots),
+ * cachepub and anomaly (one slot each: the anomaly windows need ticks in order). A batch that
+ * fails all its attempts is recorded for replay and the loop moves on. One workflow per
+ * partition (`pipeline-p<N>`), so partitions run in parallel and each stays ordered.
  */
 export async function pipeline(input: PipelineInput = {}): Promise<void> {
   const maxAttempts = input.maxAttempts ?? PIPELINE_DEFAULTS.maxAttempts;
@@ -43,17 +44,24 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
   const book = new PipelineBook(input.totals);
   setHandler(pipelineStatusQuery, () => book.status);
 
-  await ensureGroups();
+  const partition = input.partition ?? 0;
+  await ensureGroups({ partition });
 
   const loop = async (stage: Stage, slot: number) => {
     while (!workflowInfo().continueAsNewSuggested) {
       try {
         // Date.now() is the SDK's replay-safe clock.
-        book.record(await processBatch({ stage, slot }), Date.now());
+        book.record(await processBatch({ partition, stage, slot }), Date.now());
       } catch (err) {
         if (isCancellation(err)) throw err;
         const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-        const batchId = await quarantineBatch({ stage, slot, error, attempts: maxAttempts });
+        const batchId = await quarantineBatch({
+          partition,
+          stage,
+          slot,
+          error,
+          attempts: maxAttempts,
+        });
         // Added after histories without it were recorded: patched() keeps those replayable.
         if (batchId && patched('failed-batch-search-attributes')) {
           upsertSearchAttributes([
@@ -62,7 +70,7 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
           ]);
         }
         book.failed(stage, batchId, error);
-        log.warn('batch failed permanently', { stage, slot, batchId, error });
+        log.warn('batch failed permanently', { partition, stage, slot, batchId, error });
       }
     }
   };

@@ -4,7 +4,8 @@ import { groupLag } from '../stream-reader';
 
 export interface LagWatchOptions {
   readonly redis: Redis;
-  readonly stream: string;
+  /** The raw stream of every partition: the feed writes to all of them. */
+  readonly streams: readonly string[];
   readonly group: string;
   /** Throttle at this lag... */
   readonly maxLag: number;
@@ -17,9 +18,9 @@ export interface LagWatchOptions {
 }
 
 /**
- * Backpressure from the pipeline to the feeds: watches the normalize group's lag on
- * `raw:events` (entries not yet delivered to the group, XINFO GROUPS `lag`) and says when a
- * feed must stop reading. Stopping the read leaves the provider's data in the kernel's socket
+ * Backpressure from the pipeline to the feeds: watches the normalize group's lag on every
+ * partition's raw stream (entries not yet delivered to the group, XINFO GROUPS `lag`; the
+ * largest counts) and says when a feed must stop reading. Stopping the read leaves the provider's data in the kernel's socket
  * buffers and then in the provider's send queue (TCP backpressure), instead of growing Redis
  * past what the pipeline can work off — and past MAXLEN, where unread entries would be
  * trimmed, i.e. lost. No group yet means nobody consumes: nothing to protect, no throttle.
@@ -66,14 +67,18 @@ export class LagWatch {
   }
 
   private async readLag(): Promise<number | null> {
-    const { redis, stream, group } = this.opts;
-    const lag = await groupLag(redis, stream, group);
-    // Unknown (no group yet, or Redis cannot tell): do not throttle. XLEN would count read
-    // entries too and could stall the feed for good.
-    if (lag === null && !this.warnedUnknown && (await redis.exists(stream))) {
-      this.warnedUnknown = true;
-      this.opts.logger.warn({ stream, group }, 'group lag unknown; no backpressure');
+    const { redis, streams, group } = this.opts;
+    let max: number | null = null;
+    for (const stream of streams) {
+      const lag = await groupLag(redis, stream, group);
+      // Unknown (no group yet, or Redis cannot tell): this partition does not throttle. XLEN
+      // would count read entries too and could stall the feed for good.
+      if (lag === null && !this.warnedUnknown && (await redis.exists(stream))) {
+        this.warnedUnknown = true;
+        this.opts.logger.warn({ stream, group }, 'group lag unknown; no backpressure');
+      }
+      if (lag !== null && (max === null || lag > max)) max = lag;
     }
-    return lag;
+    return max;
   }
 }

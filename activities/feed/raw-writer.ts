@@ -3,12 +3,15 @@ import { rawBatchItem, type RawBatchItem, type Redis } from '../../lib/redis';
 
 export interface RawWriterOptions {
   readonly redis: Redis;
-  readonly stream: string;
+  /** Every partition's raw stream, by partition number. */
+  readonly streams: readonly string[];
+  /** The partition of an event with this symbol (FrameEvent.symbol; undefined when none). */
+  readonly route: (symbol: string | undefined) => number;
   readonly feed: string;
   readonly adapter: string;
   /** Approximate cap on the stream's length (XADD MAXLEN ~). */
   readonly maxLen: number;
-  /** Flush when this many events are buffered... */
+  /** Flush when this many events are buffered (over all partitions)... */
   readonly flushCount: number;
   /** ...or this long after the first one was buffered. */
   readonly flushMs: number;
@@ -21,21 +24,26 @@ export interface RawWriterOptions {
 }
 
 /**
- * Buffers raw events and writes them to `raw:events` in batches bounded by count and by time:
- * one `appendRaw` script call per batch (an XADD per event inside Redis), several batches in
+ * Buffers raw events and writes them to their partitions' raw streams in batches bounded by
+ * count and by time: one `appendRaw` script call per partition per batch (an XADD per event
+ * inside Redis; one slot each, so a Redis Cluster routes it to one node), several batches in
  * flight. A pipeline of single XADDs spent most of its time building ioredis commands; this
- * measured about twice as fast (see the bench). Writes stay in order (one connection, calls
- * sent in order). The first failed write is kept: the feed run must fail so the gap is seen.
+ * measured about twice as fast (see the bench). Writes of a partition stay in order (its calls
+ * go to one node over one connection, in order). The first failed write is kept: the feed run
+ * must fail so the gap is seen.
  */
 export class RawWriter {
-  private buffer: RawBatchItem[] = [];
+  private buffers: RawBatchItem[][];
+  private buffered = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private readonly pending = new Set<Promise<void>>();
   /** The first write error, if any. */
   error: Error | undefined;
 
-  constructor(private readonly opts: RawWriterOptions) {}
+  constructor(private readonly opts: RawWriterOptions) {
+    this.buffers = opts.streams.map(() => []);
+  }
 
   get saturated(): boolean {
     return this.inFlight >= this.opts.maxInFlight;
@@ -46,19 +54,25 @@ export class RawWriter {
     let added = 0;
     for (const e of parsed.events) {
       if (skip?.(e)) continue;
-      this.push(e.sourceId, e.payload, recvTs, undefined);
+      this.push(this.opts.route(e.symbol), e.sourceId, e.payload, recvTs, undefined);
       added++;
     }
     for (const e of parsed.errors) {
-      this.push('', e.payload, recvTs, e.reason);
+      this.push(this.opts.route(undefined), '', e.payload, recvTs, e.reason);
       added++;
     }
     return added;
   }
 
-  private push(sourceId: string, payload: string, recvTs: number, parseError?: string): void {
-    this.buffer.push(rawBatchItem({ recvTs, sourceId, payload, parseError }));
-    if (this.buffer.length >= this.opts.flushCount) this.flush();
+  private push(
+    partition: number,
+    sourceId: string,
+    payload: string,
+    recvTs: number,
+    parseError?: string,
+  ): void {
+    this.buffers[partition]!.push(rawBatchItem({ recvTs, sourceId, payload, parseError }));
+    if (++this.buffered >= this.opts.flushCount) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs);
   }
 
@@ -68,10 +82,17 @@ export class RawWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    const { redis, stream, maxLen, feed, adapter } = this.opts;
+    if (this.buffered === 0) return;
+    this.buffered = 0;
+    for (const [partition, batch] of this.buffers.entries()) {
+      if (batch.length === 0) continue;
+      this.buffers[partition] = [];
+      this.send(this.opts.streams[partition]!, batch);
+    }
+  }
+
+  private send(stream: string, batch: RawBatchItem[]): void {
+    const { redis, maxLen, feed, adapter } = this.opts;
     this.setInFlight(this.inFlight + 1);
     const p = redis
       .appendRaw(stream, maxLen, feed, adapter, JSON.stringify(batch))

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FAILURE, FEED_DEFAULTS, type FeedInput, type FeedProgress } from '../../contract';
-import { findAdapter } from '../../lib/domain';
+import { findAdapter, partitionOf } from '../../lib/domain';
 import { GROUPS } from '../../lib/redis';
 import { activityLogger, type ActivityDeps } from '../deps';
 import { LagWatch } from './lag-watch';
@@ -54,9 +54,14 @@ export function createIngestActivities(deps: ActivityDeps) {
         logger: log,
       });
       // Both callbacks fire only once the run is going, after `s` below exists.
+      const rawStreams = keys.all.map((k) => k.rawEvents);
+      // Events without a readable symbol go to the feed's own partition (they dead-letter).
+      const fallback = partitionOf(input.name, keys.partitions);
       const writer = new RawWriter({
         redis,
-        stream: keys.rawEvents,
+        streams: rawStreams,
+        route: (symbol) =>
+          symbol === undefined ? fallback : partitionOf(symbol.toUpperCase(), keys.partitions),
         feed: input.name,
         adapter: adapter.name,
         maxLen: config.ingest.maxLen,
@@ -71,7 +76,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       });
       const lag = new LagWatch({
         redis,
-        stream: keys.rawEvents,
+        streams: rawStreams,
         group: GROUPS.normalize,
         maxLag: config.ingest.maxLag,
         checkMs: config.ingest.lagCheckMs,

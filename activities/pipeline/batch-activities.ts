@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   FAILURE,
   batchId,
+  parseBatchId,
   type BatchInput,
   type BatchResult,
   type QuarantineInput,
@@ -26,10 +27,11 @@ export function consumerName(stage: Stage, slot: number): string {
   return `${stage}-${slot}`;
 }
 
-function stageContext(deps: ActivityDeps): StageContext {
+function stageContext(deps: ActivityDeps, partition: number): StageContext {
   return {
     redis: deps.redis,
-    keys: deps.keys,
+    keys: deps.keys.partition(partition),
+    partitions: deps.keys.partitions,
     sectors: deps.sectors,
     anomaly: deps.config.anomaly,
     maxLen: deps.config.pipeline.streamMaxLen,
@@ -42,11 +44,15 @@ export function createPipelineActivities(deps: ActivityDeps) {
   const { redis, keys, config, metrics } = deps;
 
   return {
-    /** Creates the consumer groups the stages read through; harmless when they exist. */
-    async ensureGroups(): Promise<Stage[]> {
+    /**
+     * Creates the consumer groups a partition's stages read through; harmless when they exist.
+     * Without a partition (runs started before partitions): partition 0.
+     */
+    async ensureGroups(input: { partition?: number } = {}): Promise<Stage[]> {
+      const pk = keys.partition(input.partition ?? 0);
       const created: Stage[] = [];
       for (const stage of STAGES) {
-        const source = STAGE_PROCESSORS[stage].source(keys);
+        const source = STAGE_PROCESSORS[stage].source(pk);
         if (await ensureGroup(redis, source, GROUPS[stage])) created.push(stage);
       }
       return created;
@@ -61,8 +67,9 @@ export function createPipelineActivities(deps: ActivityDeps) {
      * (up to PIPELINE_BLOCK_MS); chunks after it take what is there.
      */
     async processBatch(input: BatchInput): Promise<BatchResult> {
+      const partition = input.partition ?? 0;
       const processor = STAGE_PROCESSORS[input.stage];
-      const source = processor.source(keys);
+      const source = processor.source(keys.partition(partition));
       const group = GROUPS[input.stage];
       const { batchSize, activityMaxEvents, activityMaxMs } = config.pipeline;
       const deadline = deps.now() + activityMaxMs;
@@ -96,7 +103,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         if (entries.length === 0) break;
         const ids = entries.map(([id]) => id);
         const commit = new BatchCommit(source, group, ids);
-        const counts = await processor.build(entries, commit, stageContext(deps));
+        const counts = await processor.build(entries, commit, stageContext(deps, partition));
         const result = await commit.exec(redis);
         const out = counts.out - result.duplicates;
 
@@ -118,7 +125,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         }
         activityLogger(deps.logger, {
           stage: input.stage,
-          batchId: batchId(input.stage, ids[0]!),
+          batchId: batchId(input.stage, partition, ids[0]!),
         }).debug(
           {
             count: entries.length,
@@ -146,8 +153,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
      * Returns the batch id, or null when the slot had nothing pending.
      */
     async quarantineBatch(input: QuarantineInput): Promise<string | null> {
+      const partition = input.partition ?? 0;
+      const pk = keys.partition(partition);
       const processor = STAGE_PROCESSORS[input.stage];
-      const source = processor.source(keys);
+      const source = processor.source(pk);
       const group = GROUPS[input.stage];
       const pending = (await redis.xpending(
         source,
@@ -160,7 +169,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const ids = pending.map(([id]) => id);
       if (ids.length === 0) return null;
       const batch: FailedBatch = {
-        batchId: batchId(input.stage, ids[0]!),
+        batchId: batchId(input.stage, partition, ids[0]!),
         stage: input.stage,
         stream: source,
         ids,
@@ -169,8 +178,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
         failedAt: deps.now(),
       };
       await new BatchCommit(source, group, ids)
-        .xadd(keys.failedBatches, encodeFailedBatch(batch))
-        .hincrby(keys.pipelineStats, `${input.stage}:failed`, ids.length)
+        .xadd(pk.failedBatches, encodeFailedBatch(batch))
+        .hincrby(pk.pipelineStats, `${input.stage}:failed`, ids.length)
         .exec(redis);
       metrics.batchesFailed.inc({ stage: input.stage });
       activityLogger(deps.logger, { stage: input.stage, batchId: batch.batchId }).error(
@@ -185,7 +194,9 @@ export function createPipelineActivities(deps: ActivityDeps) {
      * so replaying twice is harmless.
      */
     async replayFailedBatch(input: ReplayBatchInput): Promise<ReplayBatchResult> {
-      const batch = await findFailedBatch(redis, keys, input.batchId);
+      const partition = parseBatchId(input.batchId)?.partition ?? 0;
+      const pk = keys.partitions > partition ? keys.partition(partition) : undefined;
+      const batch = pk && (await findFailedBatch(redis, pk, input.batchId));
       if (!batch) {
         throw ApplicationFailure.nonRetryable(
           `no failed batch ${input.batchId}`,
@@ -199,10 +210,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const entries: StreamEntry[] = await readByIds(redis, batch.stream, batch.ids);
       const commit = new BatchCommit(batch.stream, GROUPS[stage], [], {
         kind: 'once',
-        markerKey: keys.batchMarker(batch.batchId),
+        markerKey: pk.batchMarker(batch.batchId),
         ttlSeconds: 30 * 24 * 3600,
       });
-      const counts = await processor.build(entries, commit, stageContext(deps));
+      const counts = await processor.build(entries, commit, stageContext(deps, partition));
       const result = await commit.exec(redis);
       counts.out -= result.duplicates;
       activityLogger(deps.logger, { stage, batchId: batch.batchId }).info(
@@ -216,6 +227,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       );
       return {
         batchId: batch.batchId,
+        partition,
         stage,
         slot: -1,
         ...counts,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../redis';
 import { encodeTick } from '../redis/codec';
 import type { ArchiveSink } from './sink';
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { int, section, setting } from './setting';
+import { derived, int, section, setting } from './setting';
+
+/** Normalize batches in flight over all partitions when PIPELINE_NORMALIZE_SLOTS is unset. */
+const NORMALIZE_SLOTS_TOTAL = 4;
 
 /** The pipeline workflow and its batch activities (normalize, cachepub, anomaly). */
 export const pipeline = section('Pipeline', {
@@ -9,7 +12,12 @@ export const pipeline = section('Pipeline', {
       .string()
       .regex(/^[\w.-]{1,200}$/)
       .default('pipeline'),
-    'id of the pipeline workflow, one per deployment (the `pipeline` query reads it)',
+    "base of the pipeline workflows' ids: one workflow `<base>-p<N>` per partition",
+  ),
+  partitions: setting(
+    'PIPELINE_PARTITIONS',
+    int(4, 1, 1024),
+    "partitions P: each has its own hash-tagged streams and keys (one Redis Cluster slot) and its own pipeline workflow; an instrument's partition is fixed by its ticker (see docs/pipeline.md); changing P needs a repartition",
   ),
   streamMaxLen: setting(
     'PIPELINE_STREAM_MAX_LEN',
@@ -17,7 +25,15 @@ export const pipeline = section('Pipeline', {
     'MAXLEN ~ of `normalized:events` and `anomalies:events`: a safety cap only; they must hold more than a day (the nightly archive copies yesterday from them) and the archive retention trim is what normally bounds them',
   ),
   batchSize: setting('PIPELINE_BATCH_SIZE', int(1000, 1, 100_000), 'stream entries per batch'),
-  normalizeSlots: setting('PIPELINE_NORMALIZE_SLOTS', int(4, 1, 64), 'normalize batches in flight'),
+  normalizeSlots: derived(
+    'PIPELINE_NORMALIZE_SLOTS',
+    z.coerce.number().int().min(1).max(64).optional(),
+    'normalize batches in flight per partition',
+    {
+      doc: `${NORMALIZE_SLOTS_TOTAL} / \`PIPELINE_PARTITIONS\`, at least 1`,
+      of: (env) => Math.max(1, Math.ceil(NORMALIZE_SLOTS_TOTAL / Number(env.PIPELINE_PARTITIONS))),
+    },
+  ),
   blockMs: setting(
     'PIPELINE_BLOCK_MS',
     int(2000, 0, 30_000),

@@ -4,3 +4,4 @@ export * from './adapters';
 export * from './normalize';
 export * from './anomaly';
 export * from './backoff';
+export * from './partition';

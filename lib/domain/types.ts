@@ -58,6 +58,8 @@ export interface Anomaly {
   readonly type: AnomalyType;
   readonly severity: Severity;
   readonly ticker: string;
+  /** The feed (venue) whose ticks it was found in: windows are kept per ticker and feed. */
+  readonly feed: string;
   readonly price: string;
   /** The statistic that crossed the threshold (e.g. z-score, jump %). */
   readonly statistic: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from './client';
 
 /** How a batch proves it has not been committed before (see scripts/commit-batch.lua). */
 export type CommitMode =
@@ -21,7 +21,10 @@ type Op =
   | [code: 'S', key: number, member: string]
   | [
       code: 'L',
-      key: number,
+      venue: number,
+      latest: number,
+      venues: number,
+      feed: string,
       order: string,
       channel: number,
       message: string,
@@ -92,17 +95,32 @@ export class BatchCommit {
   }
 
   /**
-   * Writes a latest-quote hash unless it already holds a tick later in `order` (see
-   * quoteOrderKey), and publishes `message` if it wrote.
+   * Writes one venue's latest-quote hash unless it already holds a tick later in `order` (see
+   * quoteOrderKey); when it writes, it adds the feed to the ticker's venues, publishes
+   * `message` on the (sharded) channel, and writes the ticker's latest hash over all venues
+   * under the same rule.
    */
-  latest(
-    hash: string,
-    order: string,
-    channel: string,
-    message: string,
-    fields: readonly string[],
-  ): this {
-    this.ops.push(['L', this.key(hash), order, this.key(channel), message, fields]);
+  latest(q: {
+    readonly venueHash: string;
+    readonly latestHash: string;
+    readonly venuesSet: string;
+    readonly feed: string;
+    readonly order: string;
+    readonly channel: string;
+    readonly message: string;
+    readonly fields: readonly string[];
+  }): this {
+    this.ops.push([
+      'L',
+      this.key(q.venueHash),
+      this.key(q.latestHash),
+      this.key(q.venuesSet),
+      q.feed,
+      q.order,
+      this.key(q.channel),
+      q.message,
+      q.fields,
+    ]);
     return this;
   }
 

@@ -6,3 +6,4 @@ export * from './codec';
 export * from './readers';
 export * from './stream-ids';
 export * from './stream-info';
+export * from './scan';

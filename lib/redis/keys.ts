@@ -1,10 +1,19 @@
+import { partitionOf } from '../domain/partition';
+
 /**
  * Every Redis key and channel name in fin-line comes from here. A prefix lets tests (and
- * several deployments on one Redis) keep their data apart; the default is none, so the
- * streams are literally `raw:events`, `normalized:events`, ...
+ * several deployments on one Redis) keep their data apart; the default is none.
+ *
+ * Pipeline data is split into partitions (PIPELINE_PARTITIONS). Every key of partition N
+ * carries the hash tag `{pN}` (`raw:{p3}:events`), so all of them sit in one Redis Cluster
+ * slot: one commit script touches one partition's keys only, and runs on one node. A ticker's
+ * partition is {@link partitionOf}(ticker). Keys outside the pipeline (API keys, audit, rate
+ * limits, the archive's bookkeeping) are single keys, each in its own slot.
  */
-export interface Keys {
-  readonly prefix: string;
+export interface PartitionKeys {
+  readonly partition: number;
+  /** The hash tag every key of this partition carries, `{pN}`. */
+  readonly tag: string;
   /** Stream: raw provider events written by ingestion. */
   readonly rawEvents: string;
   /** Stream: validated, normalized ticks. */
@@ -15,19 +24,26 @@ export interface Keys {
   readonly anomalies: string;
   /** Stream: batches that failed permanently, for replay. */
   readonly failedBatches: string;
-  /** Pub/sub channel: one message per ticker per batch with its latest quote. */
-  readonly quotesPubsub: string;
-  /** Set: every ticker that has a latest-quote hash. */
-  readonly quoteTickers: string;
   /**
-   * Hash: durable counters of the pipeline, updated inside each batch's commit so they are
-   * exact whatever is retried (`normalize:in`, `normalize:dead_letter`, `normalize:duplicate`, ...).
+   * Hash: durable counters of the partition's pipeline, updated inside each batch's commit so
+   * they are exact whatever is retried (`normalize:in`, `normalize:dead_letter`, ...).
    */
   readonly pipelineStats: string;
-  /** Hash: ticker → anomaly window state (JSON). */
+  /** Hash: instrument (`<ticker>@<feed>`) → anomaly window state (compact JSON). */
   readonly anomalyState: string;
-  /** Hash: the latest quote of one ticker. */
+  /** Set: every ticker of this partition that has a latest quote. */
+  readonly quoteTickers: string;
+  /**
+   * Sharded pub/sub channel (SPUBLISH): one message per venue quote written, carrying the
+   * quote; it lives in the partition's slot.
+   */
+  readonly quotesChannel: string;
+  /** Hash: a ticker's latest quote over all its venues (the newest by event time). */
   latestQuote(ticker: string): string;
+  /** Hash: a ticker's latest quote from one feed (venue). */
+  venueQuote(ticker: string, feed: string): string;
+  /** Set: the feeds that have a quote of the ticker. */
+  quoteVenues(ticker: string): string;
   /** String: marks a batch id as committed (replays commit at most once). */
   batchMarker(batchId: string): string;
   /**
@@ -35,6 +51,18 @@ export interface Keys {
    * for dropping duplicates; expires with the de-duplication window.
    */
   dedupe(feed: string, bucket: number): string;
+}
+
+export interface Keys {
+  readonly prefix: string;
+  /** How many partitions the pipeline data is split into (at least 1). */
+  readonly partitions: number;
+  /** Every partition's keys, by partition number. */
+  readonly all: readonly PartitionKeys[];
+  /** The keys of partition `p` (0 ≤ p < partitions). */
+  partition(p: number): PartitionKeys;
+  /** The keys of the partition a (canonical) ticker belongs to. */
+  forTicker(ticker: string): PartitionKeys;
   /** Set: ids of every API key ever created (revoked ones included). */
   readonly apiKeys: string;
   /** Hash: one API key's `id name role hash created_at [last_used_at] [revoked_at]`. */
@@ -52,21 +80,44 @@ export interface Keys {
   readonly archiveTrim: string;
 }
 
-export function createKeys(prefix = ''): Keys {
+function partitionKeys(prefix: string, partition: number): PartitionKeys {
+  const tag = `{p${partition}}`;
+  const k = (name: string, rest = '') => `${prefix}${name}:${tag}${rest}`;
+  return {
+    partition,
+    tag,
+    rawEvents: k('raw', ':events'),
+    normalizedEvents: k('normalized', ':events'),
+    deadLetters: k('deadletter', ':events'),
+    anomalies: k('anomalies', ':events'),
+    failedBatches: k('batches', ':failed'),
+    pipelineStats: k('pipeline', ':stats'),
+    anomalyState: k('anomaly', ':state'),
+    quoteTickers: k('quotes', ':tickers'),
+    quotesChannel: k('quotes', ':pubsub'),
+    latestQuote: (ticker) => k('quotes', `:latest:${ticker}`),
+    venueQuote: (ticker, feed) => k('quotes', `:venue:${ticker}@${feed}`),
+    quoteVenues: (ticker) => k('quotes', `:venues:${ticker}`),
+    batchMarker: (batchId) => k('batch', `:committed:${batchId}`),
+    dedupe: (feed, bucket) => k('dedupe', `:${feed}:${bucket}`),
+  };
+}
+
+export function createKeys(prefix = '', partitions = 1): Keys {
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new Error(`partitions must be a positive integer, not ${partitions}`);
+  }
+  const all = Array.from({ length: partitions }, (_, p) => partitionKeys(prefix, p));
   return {
     prefix,
-    rawEvents: `${prefix}raw:events`,
-    normalizedEvents: `${prefix}normalized:events`,
-    deadLetters: `${prefix}deadletter:events`,
-    anomalies: `${prefix}anomalies:events`,
-    failedBatches: `${prefix}batches:failed`,
-    quotesPubsub: `${prefix}quotes:pubsub`,
-    quoteTickers: `${prefix}quotes:tickers`,
-    anomalyState: `${prefix}anomaly:state`,
-    pipelineStats: `${prefix}pipeline:stats`,
-    latestQuote: (ticker) => `${prefix}quotes:latest:${ticker}`,
-    batchMarker: (batchId) => `${prefix}batch:committed:${batchId}`,
-    dedupe: (feed, bucket) => `${prefix}dedupe:${feed}:${bucket}`,
+    partitions,
+    all,
+    partition(p) {
+      const keys = all[p];
+      if (!keys) throw new RangeError(`no partition ${p} (partitions: ${partitions})`);
+      return keys;
+    },
+    forTicker: (ticker) => all[partitionOf(ticker, partitions)]!,
     apiKeys: `${prefix}api-keys`,
     apiKey: (id) => `${prefix}api-keys:${id}`,
     auditEvents: `${prefix}audit:events`,
@@ -74,6 +125,32 @@ export function createKeys(prefix = ''): Keys {
     restoredEvents: (day) => `${prefix}restored:normalized:${day}`,
     archiveTrim: `${prefix}archive:trim`,
   };
+}
+
+/** The keys of a deployment's configuration (`config.redis.keyPrefix`, `config.pipeline.partitions`). */
+export function keysOf(config: {
+  readonly redis: { readonly keyPrefix: string };
+  readonly pipeline: { readonly partitions: number };
+}): Keys {
+  return createKeys(config.redis.keyPrefix, config.pipeline.partitions);
+}
+
+/**
+ * The single-stream layout of releases before partitions (`raw:events`, `quotes:latest:<T>`,
+ * ...): read only by the migration (scripts/migrate-partitions.ts).
+ */
+export function legacyKeys(prefix = '') {
+  return {
+    rawEvents: `${prefix}raw:events`,
+    normalizedEvents: `${prefix}normalized:events`,
+    deadLetters: `${prefix}deadletter:events`,
+    anomalies: `${prefix}anomalies:events`,
+    failedBatches: `${prefix}batches:failed`,
+    quoteTickers: `${prefix}quotes:tickers`,
+    anomalyState: `${prefix}anomaly:state`,
+    pipelineStats: `${prefix}pipeline:stats`,
+    latestQuote: (ticker: string) => `${prefix}quotes:latest:${ticker}`,
+  } as const;
 }
 
 /** Consumer groups, by pipeline stage. */

@@ -1,16 +1,16 @@
 import type { Redis } from './client';
 import { decodeFailedBatch, type FailedBatch } from './codec';
-import type { Keys } from './keys';
+import type { PartitionKeys } from './keys';
 
 type Entry = [id: string, fields: string[]];
 
 /**
- * Finds a failed batch by id in the failed-batches stream. A linear scan: the stream holds
- * batches that failed every attempt, which should stay few.
+ * Finds a failed batch by id in its partition's failed-batches stream. A linear scan: the
+ * stream holds batches that failed every attempt, which should stay few.
  */
 export async function findFailedBatch(
   redis: Redis,
-  keys: Keys,
+  keys: PartitionKeys,
   batchId: string,
 ): Promise<FailedBatch | undefined> {
   let start = '-';

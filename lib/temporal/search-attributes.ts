@@ -10,6 +10,8 @@ export const ADAPTER = defineSearchAttributeKey('Adapter', SearchAttributeType.K
 /** A feed's state (running, paused, failed, stopped): `FeedState="paused"` in the UI. */
 export const FEED_STATE = defineSearchAttributeKey('FeedState', SearchAttributeType.KEYWORD);
 export const STAGE = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+/** A pipeline workflow's partition (or a replayed batch's): `Partition = 3` in the UI. */
+export const PARTITION = defineSearchAttributeKey('Partition', SearchAttributeType.INT);
 export const BATCH_STATUS = defineSearchAttributeKey('BatchStatus', SearchAttributeType.KEYWORD);
 /**
  * Ids of failed batches: on the pipeline run that recorded them (its last 100) and on each
@@ -23,6 +25,7 @@ export const FAILED_BATCH_IDS = defineSearchAttributeKey(
 const CLI_TYPES: Partial<Record<SearchAttributeType, string>> = {
   [SearchAttributeType.KEYWORD]: 'Keyword',
   [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+  [SearchAttributeType.INT]: 'Int',
 };
 
 /** name=Type pairs for `temporal server start-dev --search-attribute`. */
@@ -31,6 +34,7 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   ADAPTER,
   FEED_STATE,
   STAGE,
+  PARTITION,
   BATCH_STATUS,
   FAILED_BATCH_IDS,
 ].map((k) => `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`);

@@ -29,7 +29,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
   it('reports 503 on /readyz while Redis is not connected', async () => {
     const config = testConfig();
     // lazyConnect: the connection never opens, as when Redis is down at start-up.
-    const redis = createRedis(config.redis.url, { lazyConnect: true, scripts: API_SCRIPTS });
+    const redis = createRedis(config.redis, { lazyConnect: true, scripts: API_SCRIPTS });
     const app = build(config, redis);
     const res = await app.yoga.fetch('http://localhost/readyz');
     expect(res.status).toBe(503);
@@ -38,7 +38,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
 
   it('serves GraphiQL in development', async () => {
     const config = testConfig({ NODE_ENV: 'development' });
-    const redis = createRedis(config.redis.url, { lazyConnect: true, scripts: API_SCRIPTS });
+    const redis = createRedis(config.redis, { lazyConnect: true, scripts: API_SCRIPTS });
     const app = build(config, redis);
     const res = await app.yoga.fetch('http://localhost/graphql', {
       headers: { accept: 'text/html' },
@@ -85,7 +85,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
 
   it('stop() closes the server, leaves the Redis connection open and tolerates a second call', async () => {
     const config = testConfig();
-    const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
+    const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
     const app = build(config, redis);
     const { port } = await app.start();
     // A keep-alive connection must not hold stop() open.

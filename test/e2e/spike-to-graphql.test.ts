@@ -67,7 +67,7 @@ describe('end to end: simulator to GraphQL', () => {
     const { url, port } = await sim.start();
     simHttp = `http://127.0.0.1:${port}`;
     temporal = await temporalFixture(config);
-    redis = createRedis(config.redis.url);
+    redis = createRedis(config.redis);
     worker = await startTestWorker(config, temporal);
     api = await startTestApi(config);
 

@@ -50,7 +50,7 @@ export async function startTestApi(
           rateLimit: { ...baseConfig.api.rateLimit, perSecond: 0 },
         },
       };
-  const redis = createRedis(config.redis.url, { scripts: API_SCRIPTS });
+  const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
   const connection = Connection.lazy({ address: config.temporal.address });
   const registry = overrides.registry ?? createRegistry('api');
   const app = createApp({

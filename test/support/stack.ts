@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config, type Env } from '../../lib/config';
-import { ALL_SCRIPTS, createKeys, createRedis, type Keys, type Redis } from '../../lib/redis';
+import {
+  ALL_SCRIPTS,
+  createRedis,
+  deleteMatching,
+  keysOf,
+  type Keys,
+  type Redis,
+} from '../../lib/redis';
 
 /** Addresses of the Redis and Temporal servers that global-setup started. */
 export function stackEnv(): { redisUrl: string; temporalAddress: string } {
@@ -19,14 +26,25 @@ export function uniqueId(label = 't'): string {
   return `${label}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * Which Redis the suite runs on: the single server, or (in the jest project `cluster`, which
+ * sets FIN_LINE_TEST_REDIS_MODE) the 3-master Redis Cluster.
+ */
+export function onCluster(): boolean {
+  return process.env.FIN_LINE_TEST_REDIS_MODE === 'cluster';
+}
+
 /** The environment of a config pointing at the test stack, with its own key prefix and task queue. */
 export function testEnv(overrides: Env = {}): Env {
   const { redisUrl, temporalAddress } = stackEnv();
   const id = uniqueId();
+  const clusterNodes = process.env.FIN_LINE_TEST_REDIS_CLUSTER_NODES;
+  if (onCluster() && !clusterNodes) throw new Error('test cluster not started (jest globalSetup)');
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     REDIS_URL: redisUrl,
+    ...(onCluster() ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
     REDIS_KEY_PREFIX: `${id}:`,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: id,
@@ -53,16 +71,13 @@ export interface RedisFixture {
 
 export function redisFixture(config: Config): RedisFixture {
   // Every script: a test's connection stands in for the API's or the worker's.
-  const redis = createRedis(config.redis.url, { scripts: ALL_SCRIPTS });
-  const keys = createKeys(config.redis.keyPrefix);
+  const redis = createRedis(config.redis, { scripts: ALL_SCRIPTS });
+  const keys = keysOf(config);
   return {
     redis,
     keys,
     async close() {
-      const stream = redis.scanStream({ match: `${config.redis.keyPrefix}*`, count: 500 });
-      for await (const batch of stream as AsyncIterable<string[]>) {
-        if (batch.length > 0) await redis.del(...batch);
-      }
+      await deleteMatching(redis, `${config.redis.keyPrefix}*`);
       await redis.quit();
     },
   };

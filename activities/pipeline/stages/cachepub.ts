@@ -1,4 +1,4 @@
-import type { StoredTick } from '../../../lib/domain';
+import { instrumentId, type StoredTick } from '../../../lib/domain';
 import {
   decodeTick,
   encodeLatestQuote,
@@ -7,29 +7,36 @@ import {
 } from '../../../lib/redis';
 import type { StageProcessor } from './stage';
 
-/** The latest quote per ticker: one hash write and one pub/sub message per ticker per batch. */
+/**
+ * The latest quote per venue (ticker and feed) and per ticker over its venues: one write and
+ * one pub/sub message per venue per batch.
+ */
 export const cachepubStage: StageProcessor = {
   stage: 'cachepub',
   source: (keys) => keys.normalizedEvents,
   build(entries, commit, ctx) {
-    // One write per ticker per batch: the newest tick by event time, ingest order breaking ties.
+    // One write per venue per batch: its newest tick by event time, ingest order breaking ties.
     const latest = new Map<string, { tick: StoredTick; order: string }>();
     for (const [id, fields] of entries) {
       const tick = decodeTick(id, fields);
       const order = quoteOrderKey(tick.ts, tick.rawId);
-      const cur = latest.get(tick.ticker);
-      if (!cur || order >= cur.order) latest.set(tick.ticker, { tick, order });
+      const venue = instrumentId(tick.ticker, tick.feed);
+      const cur = latest.get(venue);
+      if (!cur || order >= cur.order) latest.set(venue, { tick, order });
     }
+    const { keys } = ctx;
     for (const { tick: t, order } of latest.values()) {
-      const message = encodeQuoteMessage(t, ctx.now);
-      commit.latest(
-        ctx.keys.latestQuote(t.ticker),
+      commit.latest({
+        venueHash: keys.venueQuote(t.ticker, t.feed),
+        latestHash: keys.latestQuote(t.ticker),
+        venuesSet: keys.quoteVenues(t.ticker),
+        feed: t.feed,
         order,
-        ctx.keys.quotesPubsub,
-        message,
-        encodeLatestQuote(t, ctx.now),
-      );
-      commit.sadd(ctx.keys.quoteTickers, t.ticker);
+        channel: keys.quotesChannel,
+        message: encodeQuoteMessage(t, ctx.now),
+        fields: encodeLatestQuote(t, ctx.now),
+      });
+      commit.sadd(keys.quoteTickers, t.ticker);
     }
     return Promise.resolve({ out: latest.size, deadLettered: 0, anomalies: 0 });
   },

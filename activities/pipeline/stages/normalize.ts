@@ -1,6 +1,6 @@
-import { normalizeRaw } from '../../../lib/domain';
+import { normalizeRaw, partitionOf, type NormalizeOutcome } from '../../../lib/domain';
 import { TICK_FIELD, decodeRaw, encodeDeadLetter, tickJson } from '../../../lib/redis';
-import type { StageCounts, StageProcessor } from './stage';
+import type { StageContext, StageCounts, StageProcessor } from './stage';
 
 /**
  * Every raw event becomes exactly one of: a normalized tick, a duplicate (same feed and
@@ -20,7 +20,7 @@ export const normalizeStage: StageProcessor = {
     const dupCounter = { hash: keys.pipelineStats, field: 'normalize:duplicate' };
     for (const [id, fields] of entries) {
       const raw = decodeRaw(fields);
-      const r = normalizeRaw(raw, { sectors: ctx.sectors });
+      const r = routed(normalizeRaw(raw, { sectors: ctx.sectors }), ctx);
       if (r.ok) {
         const { tick } = r;
         // Buckets by event time: a duplicate carries the same time, so it meets its original.
@@ -55,3 +55,19 @@ export const normalizeStage: StageProcessor = {
     return Promise.resolve(counts);
   },
 };
+
+/**
+ * Ingestion routes every event by the symbol its adapter read from the frame; a tick whose
+ * normalized ticker belongs to another partition would put that ticker's keys in two slots.
+ * Never expected (the adapters' tests check that the routing symbol and the ticker agree);
+ * dead-lettered, not written, if it happens.
+ */
+function routed(r: NormalizeOutcome, ctx: StageContext): NormalizeOutcome {
+  if (!r.ok) return r;
+  const home = partitionOf(r.tick.ticker, ctx.partitions);
+  if (home === ctx.keys.partition) return r;
+  return {
+    ok: false,
+    reason: `routed to partition ${ctx.keys.partition}, but ticker ${r.tick.ticker} belongs to partition ${home}`,
+  };
+}

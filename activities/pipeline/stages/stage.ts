@@ -1,13 +1,16 @@
 import type { StageCounts } from '../../../contract';
 import type { AnomalyParams } from '../../../lib/domain';
-import type { BatchCommit, Keys, Redis, Stage } from '../../../lib/redis';
+import type { BatchCommit, PartitionKeys, Redis, Stage } from '../../../lib/redis';
 import type { StreamEntry } from '../../stream-reader';
 
 export type { StageCounts } from '../../../contract';
 
 export interface StageContext {
   readonly redis: Redis;
-  readonly keys: Keys;
+  /** The keys of the partition the batch belongs to: a commit touches no other. */
+  readonly keys: PartitionKeys;
+  /** Partitions in all (to check that an event was routed to the partition of its ticker). */
+  readonly partitions: number;
   readonly sectors: ReadonlyMap<string, string>;
   readonly anomaly: AnomalyParams;
   /** Cap on output stream lengths (MAXLEN ~). */
@@ -23,7 +26,7 @@ export interface StageContext {
  */
 export interface StageProcessor {
   readonly stage: Stage;
-  source(keys: Keys): string;
+  source(keys: PartitionKeys): string;
   build(
     entries: readonly StreamEntry[],
     commit: BatchCommit,

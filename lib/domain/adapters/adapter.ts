@@ -9,6 +9,12 @@ export interface FrameEvent {
    * could not read at all (they are dead-lettered anyway).
    */
   readonly sourceId: string;
+  /**
+   * The instrument symbol as the provider spelled it, when the adapter could read one (the
+   * field its normalize reads the ticker from): ingestion writes the event to the partition
+   * of that ticker. Absent for events without a readable symbol (dead-lettered anyway).
+   */
+  readonly symbol?: string;
   /** The event's own JSON text, as the provider sent it (re-serialized when cut out of a batch). */
   readonly payload: string;
 }

@@ -96,7 +96,7 @@ export const alpacaAdapter: FeedAdapter = {
   transport: 'ws',
 
   parseFrame(frame: string): ParsedFrame {
-    return parseArrayFrame(frame, control, sourceIdOf);
+    return parseArrayFrame(frame, control, sourceIdOf, 'S');
   },
 
   normalize: normalizer({

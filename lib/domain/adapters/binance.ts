@@ -12,6 +12,7 @@ import {
   readObject,
   rule,
   symbol,
+  symbolText,
 } from './parse-helpers';
 
 /**
@@ -85,7 +86,11 @@ function addMessage(out: ParsedFrame, m: unknown, payload: string | undefined): 
     else addMessage(out, m.data, undefined);
     return;
   }
-  out.events.push({ sourceId: sourceIdOf(kindOf(m), m), payload: payload ?? JSON.stringify(m) });
+  out.events.push({
+    sourceId: sourceIdOf(kindOf(m), m),
+    symbol: symbolText(m.s),
+    payload: payload ?? JSON.stringify(m),
+  });
 }
 
 /** Binance Spot trade and bookTicker streams. */

@@ -12,6 +12,7 @@ import {
   rfc3339Time,
   rule,
   symbol,
+  symbolText,
 } from './parse-helpers';
 
 /**
@@ -116,6 +117,7 @@ function addMessage(out: ParsedFrame, m: unknown, payload: string | undefined): 
   }
   out.events.push({
     sourceId: isRecord(m) ? sourceIdOf(m) : '',
+    symbol: isRecord(m) ? symbolText(m.product_id) : undefined,
     payload: payload ?? JSON.stringify(m),
   });
 }

@@ -11,6 +11,7 @@ import {
   rule,
   symbol,
   unknownTypeReason,
+  symbolText,
 } from './parse-helpers';
 
 /**
@@ -46,6 +47,7 @@ function addMessage(out: ParsedFrame, m: unknown, payload: string | undefined): 
       for (const t of m.data) {
         out.events.push({
           sourceId: isRecord(t) ? sourceIdOf(t) : '',
+          symbol: isRecord(t) ? symbolText(t.s) : undefined,
           payload: JSON.stringify(t),
         });
       }

@@ -12,6 +12,7 @@ import {
   rfc3339Time,
   rule,
   symbol,
+  symbolText,
 } from './parse-helpers';
 
 /**
@@ -136,6 +137,8 @@ function addBody(out: ParsedFrame, body: unknown, request: PollRequest | undefin
   };
   out.events.push({
     sourceId: isRecord(body) ? sourceIdOf(body, request?.symbol) : '',
+    // The ticker normalize reads: the body's symbol where its shape has one, else the request's.
+    symbol: (isRecord(body) ? symbolText(body.symbol) : undefined) ?? symbolText(request?.symbol),
     payload: JSON.stringify(envelope),
   });
 }

@@ -73,7 +73,7 @@ export const polygonAdapter: FeedAdapter = {
   transport: 'ws',
 
   parseFrame(frame: string): ParsedFrame {
-    return parseArrayFrame(frame, control, sourceIdOf);
+    return parseArrayFrame(frame, control, sourceIdOf, 'sym');
   },
 
   normalize: normalizer({

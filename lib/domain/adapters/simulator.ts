@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
 import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
-import { decimal, firstIssue, isRecord, normalizer, readObject, rule } from './parse-helpers';
+import {
+  decimal,
+  firstIssue,
+  isRecord,
+  normalizer,
+  readObject,
+  rule,
+  symbolText,
+} from './parse-helpers';
 
 /**
  * fin-line's own market simulator speaks this format. Every frame is a JSON array of messages
@@ -89,6 +97,7 @@ export const simulatorAdapter: FeedAdapter = {
       if (isRecord(m) && (m.T === 't' || m.T === 'q')) {
         out.events.push({
           sourceId: typeof m.i === 'number' || typeof m.i === 'string' ? String(m.i) : '',
+          symbol: symbolText(m.S),
           payload: JSON.stringify(m),
         });
       } else if (isRecord(m) && m.T === 'status') {

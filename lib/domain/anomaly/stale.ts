@@ -3,8 +3,8 @@ import type { WindowState } from './state';
 import { severityOf, thresholdsFor, type AnomalyParams } from './thresholds';
 
 /**
- * Stale tickers at event time `now` (the stage passes its batch's newest event time, so a ticker
- * counts as stale when the feed keeps flowing but it does not). A ticker is stale when
+ * Stale tickers of one feed at event time `now` (the stage passes the newest event time of the
+ * feed in its batch, so a ticker counts as stale when its feed keeps flowing but it does not). A ticker is stale when
  * `now − newestTs > staleMs` for its sector (staleMs 0: never). Each silent episode is reported
  * once: the state is marked (`staleReported`, so write it back) until a newer tick of the ticker
  * arrives.
@@ -16,6 +16,8 @@ export function detectStale(
   states: Iterable<readonly [string, WindowState]>,
   now: number,
   params: AnomalyParams,
+  /** The feed these windows belong to (each window is one ticker of one feed). */
+  feed = '',
 ): Anomaly[] {
   const found: Anomaly[] = [];
   for (const [ticker, s] of states) {
@@ -28,6 +30,7 @@ export function detectStale(
       type: 'stale',
       severity: severityOf(silence, staleMs),
       ticker,
+      feed,
       price: s.newestPrice,
       statistic: silence,
       threshold: staleMs,

@@ -6,7 +6,8 @@
 
   KEYS[1]   source stream (XACK target)
   KEYS[2]   marker key (mode "once" only; any key otherwise)
-  KEYS[3..] keys that the write ops refer to by index (1 = KEYS[3])
+  KEYS[3..] keys (and the shard channel) that the write ops refer to by index (1 = KEYS[3])
+  Every key is one partition's (hash tag {pN}): the script runs in one Redis Cluster slot.
 
   ARGV[1]   consumer group
   ARGV[2]   mode: "ack"  - apply only if at least one id was still pending (a retried batch
@@ -18,10 +19,13 @@
     ["X", key, maxlen, [f1, v1, ...]]   XADD key MAXLEN ~ maxlen * f1 v1 ...   (maxlen 0: no cap)
     ["H", key, [f1, v1, ...]]           HSET key f1 v1 ...
     ["S", key, member]                  SADD key member
-    ["L", key, order, channel, message, [f1, v1, ...]]
-                                        latest-quote write: replace the hash with the fields
-                                        only if its `order` field is absent or <= order
-                                        (fixed-width text, compared as strings), then PUBLISH
+    ["L", venue, latest, venues, feed, order, channel, message, [f1, v1, ...]]
+                                        latest-quote write of one feed's (venue's) quote:
+                                        replace the venue hash with the fields only if its
+                                        `order` field is absent or <= order (fixed-width text,
+                                        compared as strings), add the feed to the venues set,
+                                        SPUBLISH the message; then the same rule for the
+                                        ticker's latest hash over all venues
     ["I", key, field, n]                HINCRBY key field n
     ["A", key, maxlen, field, [v1, ...], [g1, ...], [m1, ...]]
                                         append a run of one-field entries: XADD key * field vi
@@ -129,14 +133,22 @@ for i = 1, #ops do
   elseif code == 'S' then
     redis.call('SADD', KEYS[2 + op[2]], op[3])
   elseif code == 'L' then
-    local key, order = KEYS[2 + op[2]], op[3]
-    local current = redis.call('HGET', key, 'order')
+    local venue, order = KEYS[2 + op[2]], op[6]
+    local current = redis.call('HGET', venue, 'order')
     if not current or current <= order then
       -- Replace, not merge: a trade must not keep the bid and ask of the quote before it.
-      redis.call('DEL', key)
-      redis.call('HSET', key, unpack(op[6]))
-      redis.call('PUBLISH', KEYS[2 + op[4]], op[5])
+      redis.call('DEL', venue)
+      redis.call('HSET', venue, unpack(op[9]))
+      redis.call('SADD', KEYS[2 + op[4]], op[5])
+      redis.call('SPUBLISH', KEYS[2 + op[7]], op[8])
       latest = latest + 1
+      -- The ticker's latest over all venues is never older than one venue's.
+      local all = KEYS[2 + op[3]]
+      local newest = redis.call('HGET', all, 'order')
+      if not newest or newest <= order then
+        redis.call('DEL', all)
+        redis.call('HSET', all, unpack(op[9]))
+      end
     end
   elseif code == 'I' then
     redis.call('HINCRBY', KEYS[2 + op[2]], op[3], op[4])

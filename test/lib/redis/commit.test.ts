@@ -11,7 +11,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   });
 
   async function pendingBatch(n: number): Promise<string[]> {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     await redis.xgroup('CREATE', keys.rawEvents, GROUPS.normalize, '0', 'MKSTREAM');
     for (let i = 0; i < n; i++) await redis.xadd(keys.rawEvents, '*', 'n', String(i));
     const res = (await redis.xreadgroup(
@@ -28,7 +29,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   }
 
   it('acks and writes together, and a second commit of the same ids changes nothing', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const ids = await pendingBatch(3);
     const build = () =>
       new BatchCommit(keys.rawEvents, GROUPS.normalize, ids)
@@ -48,7 +50,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   });
 
   it('"once" mode applies a replay exactly once by marker', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const mode = { kind: 'once', markerKey: keys.batchMarker('b1'), ttlSeconds: 60 } as const;
     const build = () =>
       new BatchCommit(keys.rawEvents, GROUPS.normalize, ['1-1'], mode).xadd(keys.anomalies, [
@@ -60,19 +63,39 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     expect(await redis.xlen(keys.anomalies)).toBe(1);
   });
 
+  /** A latest-quote write of one venue (ticker AAPL or MSFT of `feed`). */
+  function latestOp(
+    ticker: string,
+    feed: string,
+    order: string,
+    message: string,
+    fields: string[],
+  ) {
+    const keys = fx.keys.partition(0);
+    return new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
+      .latest({
+        venueHash: keys.venueQuote(ticker, feed),
+        latestHash: keys.latestQuote(ticker),
+        venuesSet: keys.quoteVenues(ticker),
+        feed,
+        order,
+        channel: keys.quotesChannel,
+        message,
+        fields: ['order', order, ...fields],
+      })
+      .exec(fx.redis);
+  }
+
   it('never overwrites a latest quote with an older tick, and publishes only what it writes', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const sub = redis.duplicate();
     const messages: string[] = [];
-    await sub.subscribe(keys.quotesPubsub);
-    sub.on('message', (_c: string, m: string) => messages.push(m));
+    sub.on('smessage', (_c: string, m: string) => messages.push(m));
+    await sub.ssubscribe(keys.quotesChannel);
     const hash = keys.latestQuote('AAPL');
-    const write = (ts: number, rawId: string, price: string) => {
-      const order = quoteOrderKey(ts, rawId);
-      return new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
-        .latest(hash, order, keys.quotesPubsub, price, ['order', order, 'price', price])
-        .exec(redis);
-    };
+    const write = (ts: number, rawId: string, price: string) =>
+      latestOp('AAPL', 'f1', quoteOrderKey(ts, rawId), price, ['price', price]);
     expect((await write(200, '5-0', '2')).latestWritten).toBe(1);
     // Older event time loses even if ingested later; at equal time, later ingest wins.
     expect((await write(100, '9-0', '1')).latestWritten).toBe(0);
@@ -80,20 +103,32 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
     expect((await write(200, '4-7', '3')).latestWritten).toBe(0);
     expect((await write(200, '10-0', '4')).latestWritten).toBe(1);
     expect(await redis.hget(hash, 'price')).toBe('4');
+    expect(await redis.hget(keys.venueQuote('AAPL', 'f1'), 'price')).toBe('4');
     await new Promise((r) => setTimeout(r, 50));
     expect(messages).toEqual(['2', '4']);
     await sub.quit();
   });
 
+  it("keeps each venue apart and the ticker's latest as the newest over its venues", async () => {
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
+    await latestOp('AAPL', 'a', quoteOrderKey(200, '5-0'), 'a1', ['price', '100']);
+    await latestOp('AAPL', 'b', quoteOrderKey(100, '6-0'), 'b1', ['price', '90']);
+    // b's older tick is b's latest, not the ticker's.
+    expect(await redis.hget(keys.venueQuote('AAPL', 'b'), 'price')).toBe('90');
+    expect(await redis.hget(keys.latestQuote('AAPL'), 'price')).toBe('100');
+    await latestOp('AAPL', 'b', quoteOrderKey(300, '7-0'), 'b2', ['price', '91']);
+    expect(await redis.hget(keys.latestQuote('AAPL'), 'price')).toBe('91');
+    expect(await redis.hget(keys.venueQuote('AAPL', 'a'), 'price')).toBe('100');
+    expect((await redis.smembers(keys.quoteVenues('AAPL'))).sort()).toEqual(['a', 'b']);
+  });
+
   it('replaces the latest-quote hash: a trade after a quote keeps no bid or ask', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const hash = keys.latestQuote('MSFT');
-    const write = (ts: number, fields: string[]) => {
-      const order = quoteOrderKey(ts, '1-0');
-      return new BatchCommit(keys.normalizedEvents, GROUPS.cachepub, [])
-        .latest(hash, order, keys.quotesPubsub, 'm', ['order', order, ...fields])
-        .exec(redis);
-    };
+    const write = (ts: number, fields: string[]) =>
+      latestOp('MSFT', 'f', quoteOrderKey(ts, '1-0'), 'm', fields);
     await write(100, ['kind', 'quote', 'price', '10.5', 'bid', '10', 'ask', '11']);
     await write(200, ['kind', 'trade', 'price', '10.7', 'size', '3']);
     const h = await redis.hgetall(hash);
@@ -106,7 +141,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   });
 
   it('handles batches larger than Lua can unpack at once', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const ids = await pendingBatch(2500);
     const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, ids);
     for (let i = 0; i < 2500; i++) c.xadd(keys.normalizedEvents, ['i', String(i)], 100_000);
@@ -115,7 +151,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   });
 
   it('drops a guarded write whose member was seen before, even across batches', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const set = keys.dedupe('f', 1);
     const commit = (members: string[]) => {
       const c = new BatchCommit(keys.rawEvents, GROUPS.normalize, []);
@@ -140,7 +177,8 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
   });
 
   it('appends runs of one-field entries, each guarded, trimming once per run', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const guard = (member: string) => ({
       set: keys.dedupe('f', 7),
       member,

@@ -5,7 +5,7 @@
  */
 export { isRecord, NOT_AN_OBJECT, parseArrayFrame, parseJson, readObject } from './json';
 export type { JsonResult } from './json';
-export { contentKey, keyPart, prefixedId } from './source-id';
+export { contentKey, keyPart, prefixedId, symbolText } from './source-id';
 export { decimal, id, msTime, rfc3339Time, symbol } from './fields';
 export type { DecimalOptions } from './fields';
 export { MAX_TS, MIN_TS, rfc3339ToMs } from './time';

@@ -1,4 +1,5 @@
 import { emptyFrame, type ControlMessage, type ParsedFrame } from '../adapter';
+import { symbolText } from './source-id';
 
 /** A JSON object (not an array, not null): the only thing an event can be read from. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -37,13 +38,15 @@ export function readObject(payload: string, jsonReason?: string): Record<string,
 
 /**
  * `parseFrame` for providers whose frames are JSON arrays of messages (Alpaca, Polygon): each
- * message is a control when `control` says so, else an event with the id `sourceIdOf` gives.
+ * message is a control when `control` says so, else an event with the id `sourceIdOf` gives
+ * and the symbol in its field `symbolField`.
  * Documented as always an array; a lone object is read as a batch of one.
  */
 export function parseArrayFrame(
   frame: string,
   control: (m: Record<string, unknown>) => ControlMessage | undefined,
   sourceIdOf: (m: Record<string, unknown>) => string,
+  symbolField: string,
 ): ParsedFrame {
   const out = emptyFrame();
   const parsed = parseJson(frame);
@@ -55,8 +58,13 @@ export function parseArrayFrame(
   for (const m of messages) {
     const c = isRecord(m) ? control(m) : undefined;
     if (c) out.controls.push(c);
-    else
-      out.events.push({ sourceId: isRecord(m) ? sourceIdOf(m) : '', payload: JSON.stringify(m) });
+    else if (isRecord(m))
+      out.events.push({
+        sourceId: sourceIdOf(m),
+        symbol: symbolText(m[symbolField]),
+        payload: JSON.stringify(m),
+      });
+    else out.events.push({ sourceId: '', payload: JSON.stringify(m) });
   }
   return out;
 }

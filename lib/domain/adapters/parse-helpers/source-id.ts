@@ -27,3 +27,8 @@ export function contentKey(symbol: unknown, ...parts: unknown[]): string {
   }
   return key;
 }
+
+/** A symbol field's text for routing (see FrameEvent.symbol): a non-empty string, else undefined. */
+export function symbolText(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
