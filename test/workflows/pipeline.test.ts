@@ -1,4 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { instrumentId } from '../../lib/domain';
 import { decodeAnomaly, decodeDeadLetter, encodeRaw, fieldMap } from '../../lib/redis';
 import { executeWorkflow, startWorkflow, workflowHandle } from '../../clients';
 import { pipelineStatusQuery, pipelineWorkflow, replayBatchWorkflow } from '../../contract';
@@ -44,18 +45,21 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       payload: JSON.stringify(payload),
     });
 
-  async function startPipeline(): Promise<string> {
+  async function startPipeline(partition: number): Promise<string> {
     const workflowId = uniqueId('pipeline');
     await startWorkflow(temporal.client, pipelineWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
-      args: [{ normalizeSlots: 2, maxAttempts: 2 }],
+      args: [{ partition, normalizeSlots: 2, maxAttempts: 2 }],
     });
     return workflowId;
   }
 
   it('normalizes, dead-letters, caches the latest quote and flags a spike, accounting for every event', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    // AAPL and MSFT share a partition (jump hash of the ticker, P = 4): one pipeline runs it.
+    const keys = fx.keys.forTicker('AAPL');
+    expect(fx.keys.forTicker('MSFT')).toBe(keys);
     const t0 = 1_700_000_000_000;
     let seq = 0;
     let price = 100;
@@ -101,7 +105,7 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       ...raw({ T: 't', S: 'AAPL', p: 130, s: 10, t: t0 + 500, i: 121 }, '121'),
     );
 
-    const workflowId = await startPipeline();
+    const workflowId = await startPipeline(keys.partition);
     const handle = workflowHandle(temporal.client, pipelineWorkflow, workflowId);
     await eventually(
       async () => (await redis.xlen(keys.normalizedEvents)) === 122,
@@ -166,7 +170,9 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
   });
 
   it('records a batch that keeps failing, moves on, and replays it once', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.forTicker('BAD');
+    const bad = instrumentId('BAD', 'sim');
     await redis.del(
       keys.rawEvents,
       keys.normalizedEvents,
@@ -175,13 +181,13 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       keys.failedBatches,
     );
     // Corrupt window state makes every anomaly batch for this ticker throw.
-    await redis.hset(keys.anomalyState, 'BAD', '{not json');
+    await redis.hset(keys.anomalyState, bad, '{not json');
     await redis.xadd(
       keys.rawEvents,
       '*',
       ...raw({ T: 't', S: 'BAD', p: 10, s: 1, t: 1_700_000_000_000, i: 9001 }, '9001'),
     );
-    const workflowId = await startPipeline();
+    const workflowId = await startPipeline(keys.partition);
     const handle = workflowHandle(temporal.client, pipelineWorkflow, workflowId);
 
     const failed = await eventually(
@@ -205,23 +211,23 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
         args: [{ batchId: failed.batch_id! }],
       });
     await expect(replay(uniqueId('replay'))).rejects.toBeInstanceOf(WorkflowFailedError);
-    await redis.hdel(keys.anomalyState, 'BAD');
+    await redis.hdel(keys.anomalyState, bad);
     await redis.xadd(
       keys.rawEvents,
       '*',
       ...raw({ T: 't', S: 'BAD', p: 20, s: 1, t: 1_700_000_000_001, i: 9002 }, '9002'),
     );
     await eventually(
-      async () => (await redis.hexists(keys.anomalyState, 'BAD')) === 1,
+      async () => (await redis.hexists(keys.anomalyState, bad)) === 1,
       10_000,
       'state rebuilt',
     );
-    await redis.hdel(keys.anomalyState, 'BAD');
+    await redis.hdel(keys.anomalyState, bad);
     const first = (await replay(uniqueId('replay'))) as { applied: boolean; count: number };
     const second = (await replay(uniqueId('replay'))) as { applied: boolean };
     expect(first).toMatchObject({ applied: true, count: 1 });
     expect(second.applied).toBe(false);
-    expect(JSON.parse((await redis.hget(keys.anomalyState, 'BAD'))!)).toMatchObject({ p: 10 });
+    expect(JSON.parse((await redis.hget(keys.anomalyState, bad))!)).toMatchObject({ p: 10 });
 
     // The Temporal UI finds the pipeline run that failed the batch and every replay of it.
     const found = await eventually(
