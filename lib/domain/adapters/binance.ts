@@ -86,9 +86,10 @@ function addMessage(out: ParsedFrame, m: unknown, payload: string | undefined): 
     else addMessage(out, m.data, undefined);
     return;
   }
+  const kind = kindOf(m);
   out.events.push({
-    sourceId: sourceIdOf(kindOf(m), m),
-    symbol: symbolText(m.s),
+    sourceId: sourceIdOf(kind, m),
+    ...(kind && { symbol: symbolText(m.s) }),
     payload: payload ?? JSON.stringify(m),
   });
 }
