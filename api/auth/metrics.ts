@@ -10,9 +10,12 @@ export interface AuthMetrics {
 
 export function createAuthMetrics(registry: Registry): AuthMetrics {
   return {
-    failures: counter(registry, 'finline_api_auth_failures_total', 'Refused credentials, by reason.', [
-      'reason',
-    ]),
+    failures: counter(
+      registry,
+      'finline_api_auth_failures_total',
+      'Refused credentials, by reason.',
+      ['reason'],
+    ),
     auditFailures: counter(
       registry,
       'finline_api_audit_failures_total',

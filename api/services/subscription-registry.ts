@@ -26,7 +26,8 @@ export class SubscriptionRegistry {
         registers: [registry],
       });
     this.refused =
-      (registry.getSingleMetric('finline_graphql_subscriptions_refused_total') as Counter | undefined) ??
+      (registry.getSingleMetric('finline_graphql_subscriptions_refused_total') as
+        Counter | undefined) ??
       new Counter({
         name: 'finline_graphql_subscriptions_refused_total',
         help: 'Subscriptions refused because the process serves its maximum already.',

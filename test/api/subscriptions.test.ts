@@ -335,7 +335,8 @@ describe('authentication and rate limits on the live transports', () => {
 
   it('charges graphql-ws operations to the same allowance: RATE_LIMITED past the burst, counted', async () => {
     const refusals = async () =>
-      (await api.registry.getSingleMetric('finline_api_rate_limited_total')?.get())?.values[0]?.value ?? 0;
+      (await api.registry.getSingleMetric('finline_api_rate_limited_total')?.get())?.values[0]
+        ?.value ?? 0;
     const before = await refusals();
     const key = (
       await api.app.services.auth.apiKeys.createApiKey({ name: 'ws-greedy', role: 'viewer' })
