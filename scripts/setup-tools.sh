@@ -101,58 +101,62 @@ if ! pg_path="$(pg_bindir)"; then
   fi
 fi
 
-if ! command -v promtool >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing Debian's prometheus (for promtool)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    # The package starts a Prometheus on :9090; fin-line only needs its promtool.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
-  else
-    log "promtool not found. Install it, e.g.: sudo apt-get install -y prometheus (Debian/Ubuntu) or brew install prometheus (macOS)"
-    exit 1
+# What only the test suite uses (validators of deploy/, docker-compose.yml and /metrics):
+# `npm test` and `.ci/run` ask for it with the argument `test`; `npm start` does not wait for it.
+if [ "${1:-}" = "test" ]; then
+  if ! command -v promtool >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's prometheus (for promtool)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+      # The package starts a Prometheus on :9090; fin-line only needs its promtool.
+      if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+    else
+      log "promtool not found. Install it, e.g.: sudo apt-get install -y prometheus (Debian/Ubuntu) or brew install prometheus (macOS)"
+      exit 1
+    fi
   fi
+  promtool_path="$(command -v promtool)"
+
+  # go_tool NAME MODULE@VERSION: tools/bin/NAME, built from the Go module proxy when missing or
+  # of another version (tools/bin/NAME.version records what was built).
+  go_tool() {
+    local name="$1" module="$2" bin="$tools/bin/$1"
+    if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$module" ]; then return 0; fi
+    if ! command -v go >/dev/null 2>&1; then
+      log "go not found: it builds $name ($module). Install Go >= 1.24 (https://go.dev/doc/install)"
+      exit 1
+    fi
+    log "building $name from $module (once; cached in tools/bin)"
+    local out
+    out="$(mktemp -d)"
+    # A go.mod asking for a newer Go than the one installed fetches that toolchain (a Go module).
+    GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}" GOBIN="$out" GOFLAGS=-buildvcs=false go install "$module"
+    mkdir -p "$tools/bin"
+    mv "$out/$(basename "${module%@*}")" "$bin"
+    rm -rf "$out"
+    echo "$module" >"$bin.version"
+  }
+  go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  go_tool compose-spec "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION"
+  go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+
+  # module_files MODULE@VERSION SUBDIR PATTERN DEST: copies files of a module's source (the Go
+  # module cache, downloaded once) into tools/k8s-openapi/DEST.
+  module_files() {
+    local dest="$tools/k8s-openapi/$4"
+    [ -d "$dest" ] && return 0
+    local dir
+    dir="$(GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -n "$dir" ] || { log "could not download $1"; exit 1; }
+    mkdir -p "$dest.tmp"
+    cp "$dir/$2"/$3 "$dest.tmp/"
+    mv "$dest.tmp" "$dest"
+  }
+  module_files "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" api/openapi-spec/v3 '*.json' "kubernetes-$K8S_OPENAPI_VERSION"
+  module_files "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" \
+    example/prometheus-operator-crd '*.yaml' "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 fi
-promtool_path="$(command -v promtool)"
-
-# go_tool NAME MODULE@VERSION: tools/bin/NAME, built from the Go module proxy when missing or
-# of another version (tools/bin/NAME.version records what was built).
-go_tool() {
-  local name="$1" module="$2" bin="$tools/bin/$1"
-  if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$module" ]; then return 0; fi
-  if ! command -v go >/dev/null 2>&1; then
-    log "go not found: it builds $name ($module). Install Go >= 1.24 (https://go.dev/doc/install)"
-    exit 1
-  fi
-  log "building $name from $module (once; cached in tools/bin)"
-  local out
-  out="$(mktemp -d)"
-  # A go.mod asking for a newer Go than the one installed fetches that toolchain (a Go module).
-  GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}" GOBIN="$out" GOFLAGS=-buildvcs=false go install "$module"
-  mkdir -p "$tools/bin"
-  mv "$out/$(basename "${module%@*}")" "$bin"
-  rm -rf "$out"
-  echo "$module" >"$bin.version"
-}
-go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-go_tool compose-spec "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION"
-go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
-
-# module_files MODULE@VERSION SUBDIR PATTERN DEST: copies files of a module's source (the Go
-# module cache, downloaded once) into tools/k8s-openapi/DEST.
-module_files() {
-  local dest="$tools/k8s-openapi/$4"
-  [ -d "$dest" ] && return 0
-  local dir
-  dir="$(GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -n "$dir" ] || { log "could not download $1"; exit 1; }
-  mkdir -p "$dest.tmp"
-  cp "$dir/$2"/$3 "$dest.tmp/"
-  mv "$dest.tmp" "$dest"
-}
-module_files "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" api/openapi-spec/v3 '*.json' "kubernetes-$K8S_OPENAPI_VERSION"
-module_files "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" \
-  example/prometheus-operator-crd '*.yaml' "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies (npm ci)"
@@ -162,7 +166,9 @@ fi
 log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 log "postgresql: $pg_path ($("$pg_path/postgres" --version))"
-log "promtool: $promtool_path ($("$promtool_path" --version 2>&1 | head -n1))"
-log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
-log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"
-log "kubeconform: $tools/bin/kubeconform ($KUBECONFORM_VERSION; schemas of Kubernetes $K8S_OPENAPI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION)"
+if [ "${1:-}" = "test" ]; then
+  log "promtool: $promtool_path ($("$promtool_path" --version 2>&1 | head -n1))"
+  log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
+  log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"
+  log "kubeconform: $tools/bin/kubeconform ($KUBECONFORM_VERSION; schemas of Kubernetes $K8S_OPENAPI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION)"
+fi
