@@ -1,7 +1,7 @@
 import { createArchiveActivities } from './archive';
 import type { ActivityDeps } from './deps';
 import { createIngestActivities } from './feed';
-import { createPipelineActivities } from './pipeline';
+import { createPipelineActivities, createStageRunner } from './pipeline';
 
 export type { ActivityDeps } from './deps';
 export { BlockingPool } from './blocking-pool';
@@ -12,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createIngestActivities(deps),
     ...createPipelineActivities(deps),
+    ...createStageRunner(deps),
     ...createArchiveActivities(deps),
   };
 }

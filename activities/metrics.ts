@@ -24,6 +24,8 @@ export interface WorkerMetrics {
   readonly batchEvents: Counter<'stage' | 'outcome'>;
   readonly batchDuration: Histogram<'stage'>;
   readonly batchesFailed: Counter<'stage'>;
+  /** Waits of a stage activity for Redis (unreachable, failing over): outages, not failures. */
+  readonly redisWaits: Counter<'stage'>;
   readonly anomalies: Counter<'type' | 'severity'>;
   readonly deadLetters: Counter<'reason'>;
   readonly freshness: Histogram<'feed'>;
@@ -137,6 +139,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     batchesFailed: new Counter({
       name: 'finline_batches_failed_total',
       help: 'Batches recorded as failed permanently',
+      labelNames: ['stage'],
+      registers,
+    }),
+    redisWaits: new Counter({
+      name: 'finline_pipeline_redis_waits_total',
+      help: 'Times a stage activity found Redis unavailable and waited (an outage, never a failed attempt)',
       labelNames: ['stage'],
       registers,
     }),

@@ -27,21 +27,28 @@ export async function readBatch(
      * timeout, so no live batch is ever taken from under its worker.
      */
     claimIdleMs?: number;
+    /**
+     * Look for this consumer's unacknowledged entries first. @defaultValue true; a caller
+     * that has just committed everything it read (so has none) skips that round trip.
+     */
+    pendingFirst?: boolean;
   },
   blocking: Redis,
 ): Promise<StreamEntry[]> {
-  const pending = (await redis.xreadgroup(
-    'GROUP',
-    opts.group,
-    opts.consumer,
-    'COUNT',
-    opts.count,
-    'STREAMS',
-    opts.stream,
-    '0',
-  )) as XReadReply;
-  const own = pending?.[0]?.[1] ?? [];
-  if (own.length > 0) return own;
+  if (opts.pendingFirst !== false) {
+    const pending = (await redis.xreadgroup(
+      'GROUP',
+      opts.group,
+      opts.consumer,
+      'COUNT',
+      opts.count,
+      'STREAMS',
+      opts.stream,
+      '0',
+    )) as XReadReply;
+    const own = pending?.[0]?.[1] ?? [];
+    if (own.length > 0) return own;
+  }
   if (opts.claimIdleMs !== undefined) {
     const [, claimed] = (await redis.xautoclaim(
       opts.stream,

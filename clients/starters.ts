@@ -38,6 +38,9 @@ export function startPipeline(client: Client, config: Config, partition: number)
         partition,
         normalizeSlots: config.pipeline.normalizeSlots,
         maxAttempts: config.pipeline.maxAttempts,
+        runMs: config.pipeline.runMs,
+        heartbeatTimeoutMs: config.pipeline.heartbeatTimeoutMs,
+        statusMs: config.pipeline.statusMs,
       },
     ],
     // Carried over continue-as-new: `Partition = 3` finds every run of a partition.

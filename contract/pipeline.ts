@@ -1,5 +1,5 @@
 import type { Stage } from '../lib/redis/keys';
-import { query, workflow } from './definitions';
+import { query, signal, workflow } from './definitions';
 
 /**
  * The pipeline workflow's contract: its input and status, the batch activities' input and
@@ -24,6 +24,12 @@ export interface PipelineInput {
    * chunk's work. @defaultValue {@link PIPELINE_DEFAULTS}.batchTimeoutMs
    */
   readonly batchTimeoutMs?: number;
+  /** How long one stage activity runs. @defaultValue {@link PIPELINE_DEFAULTS}.runMs */
+  readonly runMs?: number;
+  /** Stage activity heartbeat timeout. @defaultValue {@link PIPELINE_DEFAULTS}.heartbeatTimeoutMs */
+  readonly heartbeatTimeoutMs?: number;
+  /** Stage activity progress reports. @defaultValue {@link PIPELINE_DEFAULTS}.statusMs */
+  readonly statusMs?: number;
   /** Totals carried across continue-as-new. */
   readonly totals?: Record<Stage, StageTotals>;
 }
@@ -31,8 +37,14 @@ export interface PipelineInput {
 export const PIPELINE_DEFAULTS = {
   normalizeSlots: 2,
   maxAttempts: 5,
-  /** A batch waits at most PIPELINE_BLOCK_MS (<= 30 s), then works PIPELINE_ACTIVITY_MAX_MS. */
+  /** Runs started before stage activities (processBatch): one short batch activity's timeout. */
   batchTimeoutMs: 120_000,
+  /** How long one stage activity (runStage) runs before the workflow starts the next. */
+  runMs: 900_000,
+  /** How soon a stage activity on a dead worker is noticed and run on another. */
+  heartbeatTimeoutMs: 5000,
+  /** How often a running stage activity reports its counters to the workflow. */
+  statusMs: 10_000,
 } as const;
 
 export interface StageTotals {
@@ -94,6 +106,35 @@ export interface BatchResult extends StageCounts {
   /** The group's lag on its stream after this activity (null when unknown). */
   lag?: number | null;
 }
+
+/**
+ * Input of the runStage activity: one stage slot of one partition, worked chunk after chunk
+ * for `runMs`.
+ */
+export interface StageRunInput extends BatchInput {
+  readonly runMs: number;
+  /** Attempts of one chunk whose processing fails on its content before it is quarantined. */
+  readonly maxAttempts: number;
+  /** How often progress is signalled to the workflow. */
+  readonly statusMs: number;
+}
+
+/** What a stage activity did; the same shape is signalled as progress while it runs. */
+export interface StageRunResult extends BatchResult {
+  /**
+   * Why it returned: its run time was up, the worker is shutting down, a chunk failed every
+   * attempt and was recorded as failed (`quarantined`), or a newer attempt of the same slot
+   * took over (`fenced`).
+   */
+  readonly ended?: 'run-time' | 'shutdown' | 'quarantined' | 'fenced' | 'cancelled';
+  /** The failed batch it recorded, when it ended `quarantined`. */
+  readonly quarantined?: { readonly batchId: string; readonly error: string };
+  /** Events per second over its last report interval. */
+  readonly eventsPerSecond?: number;
+}
+
+/** A running stage activity's counters (the `status` query shows them before it returns). */
+export const stageProgressSignal = signal<[StageRunResult]>('stageProgress');
 
 /** Input of the quarantineBatch activity: a slot whose batch used up its attempts. */
 export interface QuarantineInput extends BatchInput {

@@ -1,4 +1,4 @@
-import type { BatchResult, PipelineStatus, StageTotals } from '../contract';
+import type { BatchResult, PipelineStatus, StageRunResult, StageTotals } from '../contract';
 import type { Stage } from '../lib/redis/keys';
 
 /** Rates are taken over this many recent activities per stage. */
@@ -12,27 +12,63 @@ function emptyTotals(): StageTotals {
 
 /**
  * The pipeline workflow's bookkeeping, apart from Temporal: totals per stage (carried across
- * continue-as-new), recent rates, the last failure and the latest failed batch ids.
+ * continue-as-new) of the stage activities that returned, plus the counters the running ones
+ * last reported; recent rates, the last failure and the latest failed batch ids.
  */
 export class PipelineBook {
-  readonly status: PipelineStatus;
-  /** Recent (time, events) per stage, for the rate. */
+  private readonly totals: Record<Stage, StageTotals>;
+  private lastFailure: PipelineStatus['lastFailure'];
+  /** Recent (time, events) per stage, for the rate of short batch activities. */
   private readonly recent: Partial<Record<Stage, { t: number; n: number }[]>> = {};
+  /** What each running stage activity (by `<stage>-<slot>`) last reported. */
+  private readonly running = new Map<string, StageRunResult>();
   private readonly failedIds: string[] = [];
 
   constructor(totals?: Record<Stage, StageTotals>) {
-    this.status = {
-      stages: totals ?? {
-        normalize: emptyTotals(),
-        cachepub: emptyTotals(),
-        anomaly: emptyTotals(),
-      },
+    this.totals = totals ?? {
+      normalize: emptyTotals(),
+      cachepub: emptyTotals(),
+      anomaly: emptyTotals(),
     };
   }
 
-  /** Counts one batch activity that returned at `now` (ms; the workflow's replay-safe clock). */
+  /** The `status` query's answer. */
+  get status(): PipelineStatus {
+    if (this.running.size === 0) return this.view(this.totals);
+    // No structuredClone in the workflow sandbox; the totals are flat records.
+    const stages = Object.fromEntries(
+      Object.entries(this.totals).map(([stage, t]) => [stage, { ...t }]),
+    ) as Record<Stage, StageTotals>;
+    const rates = new Map<Stage, number>();
+    for (const r of this.running.values()) {
+      add(stages[r.stage], r);
+      if (r.lag !== undefined) stages[r.stage].lag = r.lag;
+      rates.set(r.stage, (rates.get(r.stage) ?? 0) + (r.eventsPerSecond ?? 0));
+    }
+    for (const [stage, eps] of rates) stages[stage].eventsPerSecond = eps;
+    return this.view(stages);
+  }
+
+  private view(stages: Record<Stage, StageTotals>): PipelineStatus {
+    return this.lastFailure ? { stages, lastFailure: this.lastFailure } : { stages };
+  }
+
+  /** A running stage activity's report (its counters since it started). */
+  progress(r: StageRunResult): void {
+    this.running.set(`${r.stage}-${r.slot}`, r);
+  }
+
+  /** A stage activity returned: its counters join the totals. */
+  finish(r: StageRunResult): void {
+    this.running.delete(`${r.stage}-${r.slot}`);
+    const t = this.totals[r.stage];
+    t.lag = r.lag ?? null;
+    add(t, r);
+  }
+
+  /** Counts one short batch activity (runs started before stage activities) at `now` (ms). */
   record(r: BatchResult, now: number): void {
-    const t = this.status.stages[r.stage];
+    const t = this.totals[r.stage];
     t.lag = r.lag ?? null;
     const window = (this.recent[r.stage] ??= []);
     window.push({ t: now, n: r.count });
@@ -40,20 +76,13 @@ export class PipelineBook {
     const span = (window[window.length - 1]!.t - window[0]!.t) / 1000;
     t.eventsPerSecond =
       span > 0 ? Math.round(window.slice(1).reduce((a, w) => a + w.n, 0) / span) : 0;
-    if (r.count === 0) return;
-    t.batches += r.chunks ?? 1;
-    t.events += r.count;
-    t.out += r.out;
-    t.deadLettered += r.deadLettered;
-    t.duplicates = (t.duplicates ?? 0) + (r.duplicates ?? 0);
-    t.anomalies += r.anomalies;
-    t.lastBatchId = r.firstId;
+    add(t, r);
   }
 
   /** Counts a batch that used up its attempts (recorded as `batchId`, or null if nothing was pending). */
   failed(stage: Stage, batchId: string | null, error: string): void {
-    this.status.stages[stage].failed++;
-    this.status.lastFailure = { stage, batchId, error };
+    this.totals[stage].failed++;
+    this.lastFailure = { stage, batchId, error };
   }
 
   /** Adds a failed batch id; returns the latest ones, newest last. */
@@ -62,4 +91,15 @@ export class PipelineBook {
     if (this.failedIds.length > MAX_FAILED_IDS) this.failedIds.shift();
     return [...this.failedIds];
   }
+}
+
+function add(t: StageTotals, r: BatchResult): void {
+  if (r.count === 0) return;
+  t.batches += r.chunks ?? 1;
+  t.events += r.count;
+  t.out += r.out;
+  t.deadLettered += r.deadLettered;
+  t.duplicates = (t.duplicates ?? 0) + (r.duplicates ?? 0);
+  t.anomalies += r.anomalies;
+  t.lastBatchId = r.firstId;
 }

@@ -18,6 +18,7 @@ import {
   FAILED_BATCH_IDS,
   PIPELINE_DEFAULTS,
   pipelineStatusQuery,
+  stageProgressSignal,
   type PipelineInput,
 } from '../contract';
 import { PipelineBook } from './pipeline-book';
@@ -30,9 +31,74 @@ import { PipelineBook } from './pipeline-book';
  */
 export async function pipeline(input: PipelineInput = {}): Promise<void> {
   const maxAttempts = input.maxAttempts ?? PIPELINE_DEFAULTS.maxAttempts;
-  const { processBatch, quarantineBatch, ensureGroups } = proxyActivities<Activities>({
-    // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for at most
-    // PIPELINE_ACTIVITY_MAX_MS (and the chunk it started).
+  const book = new PipelineBook(input.totals);
+  setHandler(pipelineStatusQuery, () => book.status);
+  const partition = input.partition ?? 0;
+  const { ensureGroups } = proxyActivities<Activities>({ startToCloseTimeout: '1m' });
+  await ensureGroups({ partition });
+
+  // Runs recorded before stage activities loop short batch activities (kept replayable).
+  const loop = patched('stage-activities')
+    ? stageLoop(input, partition, maxAttempts, book)
+    : batchLoop(input, partition, maxAttempts, book);
+
+  const slots = Math.max(1, input.normalizeSlots ?? PIPELINE_DEFAULTS.normalizeSlots);
+  const runs = (stage: Stage) => !input.stages || input.stages.includes(stage);
+  await Promise.all([
+    ...(runs('normalize') ? Array.from({ length: slots }, (_, i) => loop('normalize', i)) : []),
+    ...(runs('cachepub') ? [loop('cachepub', 0)] : []),
+    ...(runs('anomaly') ? [loop('anomaly', 0)] : []),
+  ]);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof pipeline>({ ...input, totals: book.status.stages });
+}
+
+/**
+ * One long-lived stage activity after another per slot: each works for `runMs`, heartbeating,
+ * and signals its counters; Temporal retries it without limit (a dead worker, an outage): a
+ * chunk that fails on its content is dealt with inside it, recorded as a failed batch.
+ */
+function stageLoop(
+  input: PipelineInput,
+  partition: number,
+  maxAttempts: number,
+  book: PipelineBook,
+) {
+  const runMs = input.runMs ?? PIPELINE_DEFAULTS.runMs;
+  const { runStage } = proxyActivities<Activities>({
+    startToCloseTimeout: runMs + 120_000,
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? PIPELINE_DEFAULTS.heartbeatTimeoutMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
+  setHandler(stageProgressSignal, (r) => book.progress(r));
+  const statusMs = input.statusMs ?? PIPELINE_DEFAULTS.statusMs;
+  return async (stage: Stage, slot: number) => {
+    while (!workflowInfo().continueAsNewSuggested) {
+      const r = await runStage({ partition, stage, slot, runMs, maxAttempts, statusMs });
+      book.finish(r);
+      if (r.quarantined) {
+        const { batchId, error } = r.quarantined;
+        upsertSearchAttributes([
+          { key: FAILED_BATCH_IDS, value: book.addFailedId(batchId) },
+          { key: BATCH_STATUS, value: 'has-failed' },
+        ]);
+        book.failed(stage, batchId, error);
+        log.warn('batch failed permanently', { partition, stage, slot, batchId, error });
+      }
+    }
+  };
+}
+
+/** Short batch activities, retried `maxAttempts` times, then quarantined by the workflow. */
+function batchLoop(
+  input: PipelineInput,
+  partition: number,
+  maxAttempts: number,
+  book: PipelineBook,
+) {
+  const { processBatch, quarantineBatch } = proxyActivities<Activities>({
+    // A batch waits at most PIPELINE_BLOCK_MS (<= 30 s) for data, then works for at most 2 s
+    // (and the chunk it started).
     startToCloseTimeout: input.batchTimeoutMs ?? PIPELINE_DEFAULTS.batchTimeoutMs,
     retry: {
       initialInterval: '500ms',
@@ -41,13 +107,7 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
       maximumAttempts: maxAttempts,
     },
   });
-  const book = new PipelineBook(input.totals);
-  setHandler(pipelineStatusQuery, () => book.status);
-
-  const partition = input.partition ?? 0;
-  await ensureGroups({ partition });
-
-  const loop = async (stage: Stage, slot: number) => {
+  return async (stage: Stage, slot: number) => {
     while (!workflowInfo().continueAsNewSuggested) {
       try {
         // Date.now() is the SDK's replay-safe clock.
@@ -74,14 +134,4 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
       }
     }
   };
-
-  const slots = Math.max(1, input.normalizeSlots ?? PIPELINE_DEFAULTS.normalizeSlots);
-  const runs = (stage: Stage) => !input.stages || input.stages.includes(stage);
-  await Promise.all([
-    ...(runs('normalize') ? Array.from({ length: slots }, (_, i) => loop('normalize', i)) : []),
-    ...(runs('cachepub') ? [loop('cachepub', 0)] : []),
-    ...(runs('anomaly') ? [loop('anomaly', 0)] : []),
-  ]);
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof pipeline>({ ...input, totals: book.status.stages });
 }

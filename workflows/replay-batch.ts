@@ -31,7 +31,16 @@ export async function replayBatch(input: ReplayBatchInput): Promise<ReplayBatchR
   // Added after histories without it were recorded: patched() keeps those replayable.
   if (patched('failed-batch-search-attributes'))
     upsertSearchAttributes([{ key: FAILED_BATCH_IDS, value: [input.batchId] }]);
-  const result = await replayFailedBatch(input);
+  let result: ReplayBatchResult;
+  try {
+    result = await replayFailedBatch(input);
+  } catch (err) {
+    // Added after histories without it were recorded: patched() keeps those replayable.
+    if (patched('replay-failure-status')) {
+      upsertSearchAttributes([{ key: BATCH_STATUS, value: 'replay-failed' }]);
+    }
+    throw err;
+  }
   upsertSearchAttributes([
     { key: BATCH_STATUS, value: result.applied ? 'replayed' : 'already-replayed' },
   ]);

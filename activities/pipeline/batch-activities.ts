@@ -22,12 +22,19 @@ import { activityLogger, type ActivityDeps } from '../deps';
 import { ensureGroup, groupLag, readBatch, readByIds, type StreamEntry } from '../stream-reader';
 import { STAGE_PROCESSORS, type StageContext } from './stages';
 
+/**
+ * processBatch's limits: the short batch activity of pipeline runs started before runStage,
+ * kept so such runs finish on this code (new runs use runStage).
+ */
+const LEGACY_BATCH = { activityMaxEvents: 20_000, activityMaxMs: 2000 } as const;
+
 /** The consumer name of a stage slot; stable across workers and attempts on purpose. */
 export function consumerName(stage: Stage, slot: number): string {
   return `${stage}-${slot}`;
 }
 
-function stageContext(deps: ActivityDeps, partition: number): StageContext {
+/** What a stage's processor needs for a batch of one partition. */
+export function stageContext(deps: ActivityDeps, partition: number): StageContext {
   return {
     redis: deps.redis,
     keys: deps.keys.partition(partition),
@@ -60,10 +67,10 @@ export function createPipelineActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Works a stage slot for one activity: reads a chunk of up to PIPELINE_BATCH_SIZE
-     * entries, processes it and commits its writes together with its acknowledgements, and
-     * goes on with the next chunk until the stream is drained, PIPELINE_ACTIVITY_MAX_EVENTS
-     * are done or PIPELINE_ACTIVITY_MAX_MS have passed. Each chunk commits atomically, so a
+     * Pipeline runs started before runStage: works a stage slot for one short activity:
+     * reads a chunk of up to PIPELINE_BATCH_SIZE entries, processes it and commits its writes
+     * together with its acknowledgements, and goes on with the next chunk until the stream is
+     * drained, 20,000 events are done or 2 s have passed. Each chunk commits atomically, so a
      * retry after a crash resumes with the one chunk left pending. Only the first read waits
      * (up to PIPELINE_BLOCK_MS); chunks after it take what is there.
      */
@@ -72,7 +79,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const processor = STAGE_PROCESSORS[input.stage];
       const source = processor.source(keys.partition(partition));
       const group = GROUPS[input.stage];
-      const { batchSize, activityMaxEvents, activityMaxMs } = config.pipeline;
+      const { batchSize } = config.pipeline;
+      const { activityMaxEvents, activityMaxMs } = LEGACY_BATCH;
       const deadline = deps.now() + activityMaxMs;
       const total: BatchResult = {
         ...input,

@@ -41,28 +41,33 @@ export const pipeline = section('Pipeline', {
   ),
   lingerMs: setting(
     'PIPELINE_LINGER_MS',
-    int(100, 0, 10_000),
-    'a short batch waits this long once for more entries, so a trickle makes a few fuller batches; `0` = off',
+    int(20, 0, 10_000),
+    'a read that returns less than a batch waits this long once for more, so a trickle makes fewer, fuller chunks (adds up to this to freshness); `0` = off',
   ),
   maxAttempts: setting(
     'PIPELINE_MAX_ATTEMPTS',
     int(5, 1),
-    'attempts before a batch is recorded as failed (`batches:failed`)',
+    'attempts of a chunk that fails on its content before it is recorded as failed (`batches:{pN}:failed`) and skipped; outages of Redis or Temporal never count',
   ),
   dedupeWindowMs: setting(
     'PIPELINE_DEDUPE_WINDOW_MS',
     int(600_000, 0),
     'duplicates (same feed and provider id) seen again within this are dropped; `0` = off',
   ),
-  activityMaxEvents: setting(
-    'PIPELINE_ACTIVITY_MAX_EVENTS',
-    int(20_000, 1),
-    'one batch activity commits chunks of `PIPELINE_BATCH_SIZE` until it has done this many events…',
+  runMs: setting(
+    'PIPELINE_RUN_MS',
+    int(900_000, 1000, 86_400_000),
+    "how long one stage activity works chunk after chunk (heartbeating) before the workflow starts the next: few, long activities keep Temporal's cost and history small",
   ),
-  activityMaxMs: setting(
-    'PIPELINE_ACTIVITY_MAX_MS',
-    int(2000, 1, 60_000),
-    '…or has run this long, so the per-activity cost of Temporal is spread over many chunks',
+  heartbeatTimeoutMs: setting(
+    'PIPELINE_HEARTBEAT_TIMEOUT_MS',
+    int(5000, 1000, 600_000),
+    'a stage activity silent this long (its worker died) is run again on another worker, which takes over its uncommitted chunk',
+  ),
+  statusMs: setting(
+    'PIPELINE_STATUS_MS',
+    int(10_000, 100, 600_000),
+    'how often a running stage activity reports its counters to its workflow (the `status` query); also soon after it catches up',
   ),
   claimIdleMs: setting(
     'PIPELINE_CLAIM_IDLE_MS',

@@ -8,6 +8,8 @@ export type CommitMode =
 export interface CommitResult {
   /** False when an earlier attempt or replay already committed this batch: nothing changed. */
   readonly applied: boolean;
+  /** True when a newer attempt of the consumer holds its lease: nothing changed, stop. */
+  readonly fenced: boolean;
   readonly acked: number;
   readonly xadds: number;
   readonly latestWritten: number;
@@ -59,6 +61,7 @@ export class BatchCommit {
   private readonly keyIndex = new Map<string, number>();
   private readonly ops: Op[] = [];
   private dedupeConfig: [ttlSeconds: number, counterKey: number, field: string] | undefined;
+  private fence: [leaseKey: number, token: string] | undefined;
 
   constructor(
     private readonly source: string,
@@ -185,6 +188,16 @@ export class BatchCommit {
     this.dedupeConfig = config;
   }
 
+  /**
+   * Applies the commit only while `leaseKey` holds `token` (see the script's ARGV[7]): the
+   * consumer's newest attempt sets the lease when it starts, so an older one, still running
+   * after its worker lost Temporal, commits nothing more.
+   */
+  fencedBy(leaseKey: string, token: string): this {
+    this.fence = [this.key(leaseKey), token];
+    return this;
+  }
+
   get opCount(): number {
     return this.ops.length;
   }
@@ -201,11 +214,19 @@ export class BatchCommit {
       JSON.stringify(this.ids),
       JSON.stringify(this.ops),
       this.dedupeConfig ? JSON.stringify(this.dedupeConfig) : '',
+      this.fence ? JSON.stringify(this.fence) : '',
     );
     const [applied, acked, xadds, latestWritten, duplicates] = await redis.commitBatch(
       2 + this.keys.length,
       args,
     );
-    return { applied: applied === 1, acked, xadds, latestWritten, duplicates };
+    return {
+      applied: applied === 1,
+      fenced: applied === -1,
+      acked,
+      xadds,
+      latestWritten,
+      duplicates,
+    };
   }
 }

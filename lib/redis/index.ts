@@ -8,3 +8,4 @@ export * from './stream-ids';
 export * from './stream-info';
 export * from './scan';
 export * from './partition-migration';
+export * from './errors';

@@ -47,6 +47,11 @@ export interface PartitionKeys {
   /** String: marks a batch id as committed (replays commit at most once). */
   batchMarker(batchId: string): string;
   /**
+   * String: the token of the stage activity attempt that owns a consumer (`<stage>-<slot>`);
+   * its commits apply only while it holds it (fencing, see BatchCommit.fencedBy).
+   */
+  consumerLease(consumer: string): string;
+  /**
    * Set: identities of the events of one feed received in one time bucket (by event time),
    * for dropping duplicates; expires with the de-duplication window.
    */
@@ -99,6 +104,7 @@ function partitionKeys(prefix: string, partition: number): PartitionKeys {
     venueQuote: (ticker, feed) => k('quotes', `:venue:${ticker}@${feed}`),
     quoteVenues: (ticker) => k('quotes', `:venues:${ticker}`),
     batchMarker: (batchId) => k('batch', `:committed:${batchId}`),
+    consumerLease: (consumer) => k('lease', `:${consumer}`),
     dedupe: (feed, bucket) => k('dedupe', `:${feed}:${bucket}`),
   };
 }

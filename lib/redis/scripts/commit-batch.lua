@@ -39,11 +39,19 @@
                                         are not applied and ARGV[6]'s counter goes up by one
   ARGV[6]   JSON [ttl, counter key, counter field] for the "D" ops, or "" when there are none
             (once per batch: repeated in every op it was a third of the decoding work)
+  ARGV[7]   fencing: JSON [lease key index, token], or "": the commit applies only while the
+            lease key holds the token, i.e. while no newer attempt of the same consumer has
+            taken the slot over (a worker cut off from Temporal keeps running after its
+            activity was given to another worker; it must not commit behind the new one)
 
-  Output: { applied (0/1), acked, xadds, latest_written, duplicates }
+  Output: { applied (0/1, or -1 when fenced off), acked, xadds, latest_written, duplicates }
 ]==]
 local group = ARGV[1]
 local mode = ARGV[2]
+if ARGV[7] ~= nil and ARGV[7] ~= '' then
+  local fence = cjson.decode(ARGV[7])
+  if redis.call('GET', KEYS[2 + fence[1]]) ~= fence[2] then return {-1, 0, 0, 0, 0} end
+end
 local ids = cjson.decode(ARGV[4])
 local n = #ids
 local acked = 0
