@@ -141,7 +141,11 @@ export function createStageRunner(deps: ActivityDeps) {
             heartbeat();
             if (entries.length === 0) {
               checkPending = false;
-              await reporter.idle();
+              if (reporter.dirty) {
+                // Caught up: report exact totals, with the group's lag as Redis sees it.
+                totals.lag = await groupLag(redis, source, group).catch(() => totals.lag);
+                await reporter.idle();
+              }
               continue;
             }
             const ids = entries.map(([id]) => id);
@@ -293,6 +297,10 @@ function progressReporter(
     return sending;
   };
   return {
+    /** Counters changed since the last report. */
+    get dirty() {
+      return dirty;
+    },
     changed() {
       dirty = true;
       if (now() - lastAt >= statusMs) void send();
