@@ -1,10 +1,14 @@
 import {
+  BatchCommit,
+  compareStreamIds,
   encodeAnomaly,
   encodeDeadLetter,
   encodeFailedBatch,
   encodeLatestQuote,
   encodeQuoteMessage,
   encodeTick,
+  GROUPS,
+  quoteOrderKey,
 } from '../../lib/redis';
 import type { Anomaly, NormalizedTick, StoredTick } from '../../lib/domain/types';
 import type { Config } from '../../lib/config';
@@ -29,6 +33,7 @@ function tick(over: Partial<StoredTick> & Pick<StoredTick, 'ticker' | 'price'>):
 
 function anomaly(over: Partial<Anomaly> & Pick<Anomaly, 'ticker'>): Anomaly {
   return {
+    feed: 'sim-feed',
     type: 'price_jump',
     severity: 'high',
     price: '10.5',
@@ -64,17 +69,34 @@ describe('GraphQL queries against a real Redis', () => {
       tick({ ticker: 'JPM', price: '150', sector: 'Financials' }),
       tick({ ticker: 'BTC-USD', price: '43000.5', sector: 'Crypto' }),
     ];
-    for (const q of quotes)
-      await redis.hset(keys.latestQuote(q.ticker), ...encodeLatestQuote(q, T0 + 5));
+    // Each ticker's quote in its partition (P = 4: AAPL, MSFT, BRK.B in 0; JPM, BTC-USD in 3).
+    expect(new Set(quotes.map((q) => keys.forTicker(q.ticker).partition))).toEqual(new Set([0, 3]));
+    for (const q of quotes) {
+      const pk = keys.forTicker(q.ticker);
+      await redis.hset(pk.latestQuote(q.ticker), ...encodeLatestQuote(q, T0 + 5));
+      await redis.sadd(pk.quoteTickers, q.ticker);
+    }
     // In the set but with no hash: lists skip it, not fail.
-    await redis.sadd(keys.quoteTickers, ...quotes.map((q) => q.ticker), 'GONE');
+    await redis.sadd(keys.forTicker('GONE').quoteTickers, 'GONE');
     // Not in the set, and its ts is not a number: its `time` field fails unexpectedly.
-    await redis.hset(keys.latestQuote('CORRUPT'), 'ticker', 'CORRUPT', 'price', '1', 'ts', 'x');
+    await redis.hset(
+      keys.forTicker('CORRUPT').latestQuote('CORRUPT'),
+      'ticker',
+      'CORRUPT',
+      'price',
+      '1',
+      'ts',
+      'x',
+    );
 
-    // 60 anomalies, detected (ids) half a second after their ticks: every 10th is AAPL/critical, others alternate type.
+    // 60 anomalies, detected (ids) half a second after their ticks: every 10th is AAPL/critical,
+    // others alternate type, the odd ones MSFT (AAPL's partition, 0), the even ones NVDA (2).
+    expect(keys.forTicker('MSFT').partition).toBe(keys.forTicker('AAPL').partition);
+    expect(keys.forTicker('NVDA').partition).not.toBe(keys.forTicker('AAPL').partition);
     for (let i = 0; i < 60; i++) {
+      const ticker = i % 10 === 0 ? 'AAPL' : i % 2 ? 'MSFT' : 'NVDA';
       const a = anomaly({
-        ticker: i % 10 === 0 ? 'AAPL' : 'MSFT',
+        ticker,
         severity: i % 10 === 0 ? 'critical' : 'medium',
         type: i % 2 === 0 ? 'price_jump' : 'volume_spike',
         price: `10.${i}`,
@@ -82,7 +104,7 @@ describe('GraphQL queries against a real Redis', () => {
       });
       anomalyIds.push(
         (await redis.xadd(
-          keys.anomalies,
+          keys.forTicker(ticker).anomalies,
           `${T0 + i * 1000 + 500}-0`,
           ...encodeAnomaly(a, T0 + i),
         ))!,
@@ -103,14 +125,15 @@ describe('GraphQL queries against a real Redis', () => {
         seq: String(i),
       };
       await redis.xadd(
-        keys.normalizedEvents,
+        keys.forTicker(t.ticker).normalizedEvents,
         `${T0 + i * 1000}-0`,
         ...encodeTick(t, `${T0 + i * 1000}-5`),
       );
     }
+    // Dead letters in partitions 1 and 2 (raw events that never got a ticker).
     for (let i = 0; i < 3; i++) {
       await redis.xadd(
-        keys.deadLetters,
+        keys.partition(1 + (i % 2)).deadLetters,
         `${T0 + i}-0`,
         ...encodeDeadLetter({
           reason: `bad ${i}`,
@@ -122,12 +145,12 @@ describe('GraphQL queries against a real Redis', () => {
       );
     }
     await redis.xadd(
-      keys.failedBatches,
+      keys.partition(3).failedBatches,
       '*',
       ...encodeFailedBatch({
-        batchId: 'anomaly-1-0',
+        batchId: 'anomaly-p3-1-0',
         stage: 'anomaly',
-        stream: keys.normalizedEvents,
+        stream: keys.partition(3).normalizedEvents,
         ids: ['1-0', '2-0'],
         error: 'boom',
         attempts: 5,
@@ -174,12 +197,12 @@ describe('GraphQL queries against a real Redis', () => {
     const { redis, keys } = fx;
     await api.gql(QUOTE, { ticker: 'JPM' }); // cached now
     // Written behind the cache's back (no message): a cached read still answers the old price...
-    await redis.hset(keys.latestQuote('JPM'), 'price', '999');
+    await redis.hset(keys.forTicker('JPM').latestQuote('JPM'), 'price', '999');
     const cached = await api.gql(QUOTE, { ticker: 'JPM' });
     expect((cached.body.data?.quote as { priceText: string }).priceText).toBe('150');
     // ...and a published quote replaces it at once, without a read.
     const t = tick({ ticker: 'JPM', price: '151.5', sector: 'Financials', id: '1700000000001-0' });
-    await redis.publish(keys.quotesPubsub, encodeQuoteMessage(t, T0 + 9));
+    await redis.spublish(keys.forTicker('JPM').quotesChannel, encodeQuoteMessage(t, T0 + 9));
     await new Promise((r) => setTimeout(r, 100));
     const fresh = await api.gql(QUOTE, { ticker: 'JPM' });
     expect(fresh.body.data?.quote).toMatchObject({ priceText: '151.5', updatedAt: T0 + 9 });
@@ -257,6 +280,30 @@ describe('GraphQL queries against a real Redis', () => {
     }
   }`;
 
+  const ANOMALIES_BY_FEED =
+    'query($feed: String) { anomalies(feed: $feed, first: 3) { edges { node { id feed } } } }';
+
+  /** Every page of an anomalies query: the ticks' seconds after T0 and hasNextPage. */
+  async function anomalyPages(
+    target: TestApi,
+    variables: Record<string, unknown>,
+  ): Promise<{ ts: number[]; hasNextPage: boolean }[]> {
+    const pages: { ts: number[]; hasNextPage: boolean }[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < 20; n++) {
+      const { body } = await target.gql(ANOMALIES, { ...variables, after });
+      expect(body.errors).toBeUndefined();
+      const c = body.data?.anomalies as Edges<{ ts: number }>;
+      pages.push({
+        ts: c.edges.map((e) => (e.node.ts - T0) / 1000),
+        hasNextPage: c.pageInfo.hasNextPage,
+      });
+      if (!c.pageInfo.hasNextPage) break;
+      after = c.pageInfo.endCursor;
+    }
+    return pages;
+  }
+
   it('pages anomalies newest first, with every cursor continuing exactly where the last page ended', async () => {
     const seen: string[] = [];
     let after: string | null = null;
@@ -297,29 +344,67 @@ describe('GraphQL queries against a real Redis', () => {
   });
 
   it('stops a sparse filtered scan at the scan budget and hands back a cursor to go on from', async () => {
-    // 25 entries examined per page at most: AAPL is every 10th of the 60 anomalies.
+    // 25 entries examined per page at most. A ticker filter reads the ticker's partition only:
+    // AAPL's holds AAPL (every 10th of the 60 anomalies) and MSFT (the odd ones), 36 entries.
     const local = await startTestApi({ ...config, graphql: { ...config.graphql, scanLimit: 25 } });
     try {
-      const pages: { ts: number[]; hasNextPage: boolean }[] = [];
-      let after: string | null = null;
-      for (let n = 0; n < 5; n++) {
-        const { body } = await local.gql(ANOMALIES, { ticker: 'AAPL', first: 5, after });
-        const c = body.data?.anomalies as Edges<{ ts: number }>;
-        pages.push({
-          ts: c.edges.map((e) => (e.node.ts - T0) / 1000),
-          hasNextPage: c.pageInfo.hasNextPage,
-        });
-        if (!c.pageInfo.hasNextPage) break;
-        after = c.pageInfo.endCursor;
-      }
+      const pages = await anomalyPages(local, { ticker: 'AAPL', first: 5 });
       expect(pages).toEqual([
-        { ts: [50, 40], hasNextPage: true },
-        { ts: [30, 20, 10], hasNextPage: true },
-        { ts: [0], hasNextPage: false },
+        { ts: [50, 40, 30, 20], hasNextPage: true },
+        { ts: [10, 0], hasNextPage: false },
       ]);
+      // Without a ticker the budget is shared by the partitions (0 and 2 hold anomalies): the
+      // critical ones come out in order over more, shorter pages.
+      const critical = await anomalyPages(local, { severity: 'critical', first: 5 });
+      expect(critical.flatMap((p) => p.ts)).toEqual([50, 40, 30, 20, 10, 0]);
+      expect(critical.length).toBeGreaterThan(2);
+      expect(critical.at(-1)?.hasNextPage).toBe(false);
     } finally {
       await local.close();
     }
+  });
+
+  it('gives each anomaly its feed, its partition, and a cursor that resumes right after it', async () => {
+    const { body } = await api.gql(
+      '{ anomalies(first: 3) { edges { cursor node { id ticker feed partition cursor } } } }',
+    );
+    expect(body.errors).toBeUndefined();
+    const edges = (
+      body.data?.anomalies as Edges<{
+        id: string;
+        ticker: string;
+        feed: string;
+        partition: number;
+        cursor: string;
+      }>
+    ).edges;
+    expect(edges.map((e) => [e.node.ticker, e.node.partition, e.node.feed])).toEqual([
+      ['MSFT', 0, 'sim-feed'],
+      ['NVDA', 2, 'sim-feed'],
+      ['MSFT', 0, 'sim-feed'],
+    ]);
+    const text = (c: string) => Buffer.from(c, 'base64url').toString();
+    const [, second] = edges;
+    // NVDA's entry in partition 2: the list goes on below it (partitions 1 and 3, empty, are
+    // done), a subscription after it.
+    const before = `${T0 + 58_499}-18446744073709551615`;
+    expect(text(second!.cursor)).toBe(`anomaly:p0=${second!.node.id}|p1=done|p2=${before}|p3=done`);
+    expect(text(second!.node.cursor)).toBe(`anomaly:p0-2=${second!.node.id}|p3=${before}`);
+  });
+
+  it('filters anomalies by feed, and reads a cursor of a release before partitions', async () => {
+    const none = await api.gql(ANOMALIES_BY_FEED, { feed: 'other-feed' });
+    expect(nodes(none.body.data?.anomalies)).toEqual([]);
+    const all = await api.gql(ANOMALIES_BY_FEED, { feed: 'sim-feed' });
+    expect(nodes(all.body.data?.anomalies)).toHaveLength(3);
+    // `anomaly:<id>` (one stream): the entries older than that id, in every partition.
+    const legacy = Buffer.from(`anomaly:${anomalyIds[10]!}`).toString('base64url');
+    const { body } = await api.gql(ANOMALIES, { first: 3, after: legacy });
+    expect(nodes<{ id: string }>(body.data?.anomalies).map((a) => a.id)).toEqual([
+      anomalyIds[9],
+      anomalyIds[8],
+      anomalyIds[7],
+    ]);
   });
 
   it('rejects inverted ranges and unparseable times with precise codes', async () => {
@@ -355,11 +440,12 @@ describe('GraphQL queries against a real Redis', () => {
 
   it('lists dead letters (reason and original payload) and failed batches, newest first', async () => {
     const dl = await api.gql(
-      '{ deadLetters(first: 2) { edges { node { reason feed adapter sourceStreamId payload time } } pageInfo { hasNextPage } } }',
+      '{ deadLetters(first: 2) { edges { node { partition reason feed adapter sourceStreamId payload time } } pageInfo { hasNextPage } } }',
     );
     expect(dl.body.errors).toBeUndefined();
     expect(nodes(dl.body.data?.deadLetters)).toEqual([
       {
+        partition: 1,
         reason: 'bad 2',
         feed: 'f',
         adapter: 'simulator',
@@ -368,6 +454,7 @@ describe('GraphQL queries against a real Redis', () => {
         time: new Date(T0 + 2).toISOString(),
       },
       {
+        partition: 2,
         reason: 'bad 1',
         feed: 'f',
         adapter: 'simulator',
@@ -378,11 +465,12 @@ describe('GraphQL queries against a real Redis', () => {
     ]);
     expect((dl.body.data?.deadLetters as Edges<unknown>).pageInfo.hasNextPage).toBe(true);
     const fb = await api.gql(
-      '{ failedBatches { edges { node { batchId stage ids size error attempts failedAt } } } }',
+      '{ failedBatches { edges { node { batchId partition stage ids size error attempts failedAt } } } }',
     );
     expect(nodes(fb.body.data?.failedBatches)).toEqual([
       {
-        batchId: 'anomaly-1-0',
+        batchId: 'anomaly-p3-1-0',
+        partition: 3,
         stage: 'anomaly',
         ids: ['1-0', '2-0'],
         size: 2,
@@ -502,5 +590,183 @@ describe('GraphQL queries against a real Redis', () => {
   it('does not serve GraphiQL outside development', async () => {
     const res = await fetch(`${api.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
+  });
+});
+
+describe('quotes per venue, and lists merged over partitions', () => {
+  let fx: RedisFixture;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    fx = redisFixture(config);
+    api = await startTestApi(config);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await fx?.close();
+  });
+
+  /** Writes a venue quote the way the pipeline's cache stage does (one commit, published). */
+  async function writeQuote(t: StoredTick): Promise<number> {
+    const k = fx.keys.forTicker(t.ticker);
+    const r = await new BatchCommit(k.normalizedEvents, GROUPS.cachepub, [])
+      .latest({
+        venueHash: k.venueQuote(t.ticker, t.feed),
+        latestHash: k.latestQuote(t.ticker),
+        venuesSet: k.quoteVenues(t.ticker),
+        feed: t.feed,
+        order: quoteOrderKey(t.ts, t.rawId),
+        channel: k.quotesChannel,
+        message: encodeQuoteMessage(t, t.ts + 1),
+        fields: encodeLatestQuote(t, t.ts + 1),
+      })
+      .sadd(k.quoteTickers, t.ticker)
+      .exec(fx.redis);
+    // The hub's copy follows the message; give it a moment to arrive.
+    await new Promise((r) => setTimeout(r, 50));
+    return r.latestWritten;
+  }
+  const btc = (feed: string, price: string, ts: number, raw: number): StoredTick =>
+    tick({
+      ticker: 'BTCUSDT',
+      feed,
+      price,
+      ts: T0 + ts,
+      rawId: `${T0 + raw}-0`,
+      id: `${T0 + raw}-1`,
+      sector: 'Crypto',
+    });
+  const VENUE = `query($feed: String) {
+    quote(ticker: "btcusdt", feed: $feed) { feed priceText ts venues { feed priceText } }
+  }`;
+  const quoteOf = async (feed?: string) => {
+    const { body } = await api.gql(VENUE, feed === undefined ? {} : { feed });
+    expect(body.errors).toBeUndefined();
+    return body.data?.quote as { feed: string; priceText: string; ts: number };
+  };
+
+  it("keeps each feed's quote of a ticker, and serves the newest as the default", async () => {
+    await writeQuote(btc('binance', '43000', 10, 1));
+    await writeQuote(btc('coinbase', '43100.5', 20, 2));
+    expect(await quoteOf()).toEqual({
+      feed: 'coinbase',
+      priceText: '43100.5',
+      ts: T0 + 20,
+      venues: [
+        { feed: 'binance', priceText: '43000' },
+        { feed: 'coinbase', priceText: '43100.5' },
+      ],
+    });
+    expect(await quoteOf('binance')).toMatchObject({ feed: 'binance', priceText: '43000' });
+
+    // A newer binance tick, older than coinbase's: binance's quote moves, the default stays.
+    expect(await writeQuote(btc('binance', '43005', 18, 3))).toBe(1);
+    expect(await quoteOf()).toMatchObject({ feed: 'coinbase', priceText: '43100.5' });
+    expect(await quoteOf('binance')).toMatchObject({ priceText: '43005', ts: T0 + 18 });
+    // The newest by event time becomes the default; at equal event times, the later ingest.
+    await writeQuote(btc('binance', '43010', 30, 4));
+    expect(await quoteOf()).toMatchObject({ feed: 'binance', priceText: '43010' });
+    await writeQuote(btc('coinbase', '43101', 30, 5));
+    expect(await quoteOf()).toMatchObject({ feed: 'coinbase', priceText: '43101' });
+    // What the hub serves is what Redis holds.
+    const k = fx.keys.forTicker('BTCUSDT');
+    expect(await fx.redis.hget(k.latestQuote('BTCUSDT'), 'price')).toBe('43101');
+    expect(await fx.redis.hget(k.venueQuote('BTCUSDT', 'binance'), 'price')).toBe('43010');
+
+    const unknown = await api.gql(VENUE, { feed: 'kraken' });
+    expect(code(unknown.body)).toBe('UNKNOWN_TICKER');
+    expect(unknown.body.errors?.[0]?.message).toBe(
+      'No quote for ticker "BTCUSDT" from feed "kraken"',
+    );
+    const bad = await api.gql(VENUE, { feed: 'no spaces' });
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argumentName: 'feed',
+    });
+    const list = await api.gql('{ quotes { totalCount edges { node { ticker feed } } } }');
+    expect(list.body.data?.quotes).toEqual({
+      totalCount: 1,
+      edges: [{ node: { ticker: 'BTCUSDT', feed: 'coinbase' } }],
+    });
+  });
+
+  type Listed = { id: string; partition: number; key: string };
+  /** Newest first over the partitions: stream id, then partition, both descending. */
+  const merged = (a: Listed, b: Listed) =>
+    compareStreamIds(b.id, a.id) || b.partition - a.partition;
+
+  it('pages dead letters, failed batches and anomalies over the partitions with no gap or repeat while entries arrive', async () => {
+    const lists = [
+      {
+        field: 'deadLetters',
+        key: 'id',
+        stream: (p: number) => fx.keys.partition(p).deadLetters,
+        fields: (n: number) =>
+          encodeDeadLetter({
+            reason: `r${n}`,
+            feed: 'f',
+            adapter: 'simulator',
+            sourceStreamId: '1-0',
+            payload: '{}',
+          }),
+      },
+      {
+        field: 'failedBatches',
+        key: 'batchId',
+        stream: (p: number) => fx.keys.partition(p).failedBatches,
+        fields: (n: number) =>
+          encodeFailedBatch({
+            batchId: `anomaly-p0-${n}-0`,
+            stage: 'anomaly',
+            stream: 's',
+            ids: ['1-0'],
+            error: 'boom',
+            attempts: 5,
+            failedAt: T0,
+          }),
+      },
+      {
+        field: 'anomalies',
+        key: 'id',
+        stream: (p: number) => fx.keys.partition(p).anomalies,
+        fields: (n: number) => encodeAnomaly(anomaly({ ticker: 'X', price: String(n) }), T0),
+      },
+    ];
+    for (const l of lists) {
+      // 30 entries over partitions 0, 1 and 3, most ids in two partitions at once (ties).
+      const seeded: Listed[] = [];
+      for (let n = 0; n < 30; n++) {
+        const id = `${T0 + Math.floor(n / 2)}-${n % 2}`;
+        for (const p of [0, 1, 3].filter((q) => (n + q) % 3 !== 0)) {
+          const m = n * 10 + p;
+          await fx.redis.xadd(l.stream(p), id, ...l.fields(m));
+          seeded.push({ id, partition: p, key: l.key === 'id' ? id : `anomaly-p0-${m}-0` });
+        }
+      }
+      const q = `query($after: String) { ${l.field}(first: 4, after: $after) {
+        edges { node { partition ${l.key} } } pageInfo { hasNextPage endCursor }
+      } }`;
+      const got: { partition: number; key: string }[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 50; page++) {
+        const { body } = await api.gql(q, { after });
+        expect(body.errors).toBeUndefined();
+        const c = body.data?.[l.field] as Edges<Record<string, string | number>>;
+        got.push(
+          ...c.edges.map((e) => ({
+            partition: e.node.partition as number,
+            key: e.node[l.key] as string,
+          })),
+        );
+        // Arrivals between pages, newest of all: they belong before the first page, not after it.
+        await fx.redis.xadd(l.stream(page % 4), '*', ...l.fields(1000 + page));
+        if (!c.pageInfo.hasNextPage) break;
+        after = c.pageInfo.endCursor;
+      }
+      const expected = seeded.sort(merged).map(({ partition, key }) => ({ partition, key }));
+      expect(got).toEqual(expected);
+      expect(new Set(expected.map((e) => e.partition))).toEqual(new Set([0, 1, 3]));
+    }
   });
 });
