@@ -14,6 +14,7 @@ import type { Anomaly, NormalizedTick, StoredTick } from '../../lib/domain/types
 import type { Config } from '../../lib/config';
 import { startTestApi, type GqlBody, type TestApi } from '../support/api';
 import { redisFixture, testConfig, type RedisFixture } from '../support/stack';
+import { eventually } from '../support/temporal';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30, 0, 123);
 
@@ -623,8 +624,18 @@ describe('quotes per venue, and lists merged over partitions', () => {
       })
       .sadd(k.quoteTickers, t.ticker)
       .exec(fx.redis);
-    // The hub's copy follows the message; give it a moment to arrive.
-    await new Promise((r) => setTimeout(r, 50));
+    // The hub applies a message to the venue's entry and the ticker's default in one step:
+    // once the venue's quote shows the write, so does the default.
+    if (r.latestWritten === 1) {
+      await eventually(
+        async () => {
+          const { body } = await api.gql(VENUE, { feed: t.feed });
+          return (body.data?.quote as { priceText: string } | null)?.priceText === t.price;
+        },
+        5000,
+        `${t.feed} quote ${t.price}`,
+      );
+    }
     return r.latestWritten;
   }
   const btc = (feed: string, price: string, ts: number, raw: number): StoredTick =>
