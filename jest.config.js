@@ -7,6 +7,12 @@ const CLUSTER_SUITES = [
   '<rootDir>/test/lib/redis/commit.test.ts',
   '<rootDir>/test/workflows/pipeline.test.ts',
   '<rootDir>/test/workers/kill-pipeline.test.ts',
+  // The API's Redis reads, pub/sub and blocking tails across partitions (one slot each).
+  '<rootDir>/test/api/queries.test.ts',
+  '<rootDir>/test/api/partitioned-reads.test.ts',
+  '<rootDir>/test/api/subscriptions.test.ts',
+  '<rootDir>/test/api/stream-merge.test.ts',
+  '<rootDir>/test/api/venues.test.ts',
 ];
 
 const base = {

@@ -1,3 +1,4 @@
+import { FEED_NAME_PATTERN } from '../contract';
 import { ERROR_CODES, badUserInput, userError } from './errors';
 
 const TICKER = /^[A-Za-z0-9.:/_-]{1,32}$/;
@@ -8,6 +9,14 @@ export function parseTicker(value: string, argumentName = 'ticker'): string {
     throw badUserInput(argumentName, 'must be 1-32 characters of A-Z a-z 0-9 . : / _ -');
   }
   return value.toUpperCase();
+}
+
+/** Validates a feed (venue) name argument; feed names are case-sensitive. */
+export function parseFeed(value: string, argumentName = 'feed'): string {
+  if (!FEED_NAME_PATTERN.test(value)) {
+    throw badUserInput(argumentName, 'must be 1-64 characters of a-z A-Z 0-9 . _ -');
+  }
+  return value;
 }
 
 /**

@@ -107,16 +107,16 @@ export function createApiKeyStore(opts: ApiKeyStoreOptions): ApiKeyStore {
         // HSETNX claims the id: two creators drawing the same id cannot overwrite each other.
         if ((await redis.hsetnx(hashKey, 'id', key.id)) === 0) continue;
         const info: ApiKeyInfo = { id: key.id, name, role, createdAt: new Date().toISOString() };
-        await redis
-          .multi()
-          .hset(hashKey, {
-            name,
-            role,
-            hash: hashSecret(key.secret).toString('hex'),
-            created_at: info.createdAt,
-          })
-          .sadd(keys.apiKeys, key.id)
-          .exec();
+        // Two keys in two slots of a Redis Cluster, so two writes: indexed first, then made
+        // complete. A create cut in between leaves an incomplete hash, which no list shows and
+        // no request accepts, and the key was never handed out.
+        await redis.sadd(keys.apiKeys, key.id);
+        await redis.hset(hashKey, {
+          name,
+          role,
+          hash: hashSecret(key.secret).toString('hex'),
+          created_at: info.createdAt,
+        });
         return { key: key.plaintext, info };
       }
     },
@@ -124,13 +124,11 @@ export function createApiKeyStore(opts: ApiKeyStoreOptions): ApiKeyStore {
     async listApiKeys() {
       const ids = await redis.smembers(keys.apiKeys);
       if (ids.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(keys.apiKey(id));
-      const replies = (await pipeline.exec()) ?? [];
+      // One read per key, all sent at once: each hash is in its own slot of a Redis Cluster.
+      const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.apiKey(id))));
       const infos: ApiKeyInfo[] = [];
-      for (const [err, fields] of replies) {
-        if (err) throw err;
-        const record = toRecord(fields as Record<string, string>);
+      for (const fields of hashes) {
+        const record = toRecord(fields);
         if (record) infos.push(record.info);
       }
       return infos.sort(

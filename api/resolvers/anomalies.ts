@@ -1,9 +1,11 @@
 import type { AnomalyType, Severity } from '../../lib/domain/types';
-import { decodeAnomaly, type StoredAnomaly } from '../../lib/redis';
+import { decodeAnomaly } from '../../lib/redis';
 import type { Resolver } from '../context';
-import { connection, decodeCursor, type Connection } from '../pagination';
-import { scanStream } from '../stream-scan';
-import { checkRange, parseFirst, parseTicker } from '../validation';
+import type { Connection } from '../pagination';
+import { cutAbove, decodeCut, encodeCut, listCut } from '../partition-cursor';
+import type { PartitionedAnomaly } from '../services/anomaly-tail';
+import { mergeNewestFirst } from '../stream-merge';
+import { checkRange, parseFeed, parseFirst, parseTicker } from '../validation';
 import { decimalToFloat } from './fields';
 
 /**
@@ -14,6 +16,7 @@ const CLOCK_SKEW_MS = 60_000;
 
 type AnomaliesArgs = {
   ticker?: string | null;
+  feed?: string | null;
   type?: AnomalyType | null;
   severity?: Severity | null;
   since?: number | null;
@@ -22,41 +25,55 @@ type AnomaliesArgs = {
   after?: string | null;
 };
 
-const anomalies: Resolver<unknown, AnomaliesArgs, Connection<StoredAnomaly>> = async (
+/**
+ * Anomalies newest first over every partition's stream (a ticker filter reads the ticker's
+ * partition only), filtered, with the scan budget shared by the partitions read.
+ */
+const anomalies: Resolver<unknown, AnomaliesArgs, Connection<PartitionedAnomaly>> = async (
   _p,
   args,
   ctx,
 ) => {
   const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 20);
-  const after = args.after == null ? undefined : decodeCursor('anomaly', args.after);
+  const partitions = ctx.keys.partitions;
+  const after =
+    args.after == null
+      ? undefined
+      : listCut(decodeCut('anomaly', args.after, partitions), partitions);
   const { from, to } = checkRange(args.since, args.until, ['since', 'until']);
   const ticker = args.ticker == null ? undefined : parseTicker(args.ticker);
-  const r = await scanStream(ctx.redis, {
-    key: ctx.keys.anomalies,
-    direction: 'backward',
+  const feed = args.feed == null ? undefined : parseFeed(args.feed);
+  const read = ticker === undefined ? ctx.keys.all : [ctx.keys.forTicker(ticker)];
+  return mergeNewestFirst(ctx.redis, {
+    kind: 'anomaly',
+    partitions,
+    sources: read.map((k) => ({ partition: k.partition, key: k.anomalies })),
     after,
     bound: from === undefined ? '-' : String(Math.max(0, from - CLOCK_SKEW_MS)),
     want: first,
     budget: ctx.config.graphql.scanLimit,
-    pick(id, fields) {
+    pick(id, fields, partition) {
       const a = decodeAnomaly(id, fields);
       if (ticker !== undefined && a.ticker !== ticker) return undefined;
+      if (feed !== undefined && a.feed !== feed) return undefined;
       if (args.type != null && a.type !== args.type) return undefined;
       if (args.severity != null && a.severity !== args.severity) return undefined;
       if (from !== undefined && a.ts < from) return undefined;
       if (to !== undefined && a.ts > to) return undefined;
-      return a;
+      return { ...a, partition };
     },
   });
-  return connection('anomaly', r.items, (a) => a.id, r.hasMore, r.stoppedAt);
 };
 
 /** Query fields and the `Anomaly` type, whose parent is the decoded stream entry. */
 export const anomalyResolvers = {
   Query: { anomalies },
   Anomaly: {
-    price: (a: StoredAnomaly): number => decimalToFloat(a.price),
-    priceText: (a: StoredAnomaly): string => a.price,
-    time: (a: StoredAnomaly): number => a.ts,
+    price: (a: PartitionedAnomaly): number => decimalToFloat(a.price),
+    priceText: (a: PartitionedAnomaly): string => a.price,
+    time: (a: PartitionedAnomaly): number => a.ts,
+    // A subscription sets its own position; a listed anomaly resumes right after itself.
+    cursor: (a: PartitionedAnomaly, _args: unknown, ctx: { keys: { partitions: number } }) =>
+      a.cursor ?? encodeCut('anomaly', cutAbove(a.id, a.partition, ctx.keys.partitions)),
   },
 };

@@ -4,7 +4,7 @@ import type { HistoryArchive, Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection } from '../pagination';
 import { scanStream } from '../stream-scan';
-import { checkRange, parseFirst, parseTicker } from '../validation';
+import { checkRange, parseFeed, parseFirst, parseTicker } from '../validation';
 import { decimalToFloat, optionalDecimalToFloat } from './fields';
 
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -13,6 +13,7 @@ const CLOCK_SKEW_MS = 60_000;
 
 type HistoryArgs = {
   ticker: string;
+  feed?: string | null;
   from: number;
   to?: number | null;
   first?: number | null;
@@ -28,7 +29,8 @@ function parsePosition(position: string): Position {
 }
 
 /**
- * Ticks of one ticker with event time in [from, to]: first what only the archive still holds
+ * Ticks of one ticker (from every feed, or one) with event time in [from, to], read from the
+ * ticker's partition only: first what only the archive still holds
  * (stream ids below the first one Redis keeps; ordered by event time, then id), then what
  * Redis holds (in stream order, which is processing order and event order within a feed).
  * One page may span both; the cursor says which part it stopped in. Stream ids are processing
@@ -37,6 +39,8 @@ function parsePosition(position: string): Position {
  */
 const history: Resolver<unknown, HistoryArgs, Connection<StoredTick>> = async (_p, args, ctx) => {
   const ticker = parseTicker(args.ticker);
+  const feed = args.feed == null ? undefined : parseFeed(args.feed);
+  const stream = ctx.keys.forTicker(ticker).normalizedEvents;
   const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 500);
   const after = args.after == null ? undefined : parsePosition(decodeCursor('tick', args.after));
   const range = checkRange(args.from, args.to ?? Date.now(), ['from', 'to']);
@@ -55,13 +59,11 @@ const history: Resolver<unknown, HistoryArgs, Connection<StoredTick>> = async (_
   const page: StoredTick[] = [];
   let archiveHasMore = false;
   if (ctx.archive && after?.kind !== 'redis') {
-    const oldest = (await ctx.redis.xrange(ctx.keys.normalizedEvents, '-', '+', 'COUNT', 1)) as [
-      string,
-      string[],
-    ][];
+    const oldest = (await ctx.redis.xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
     const redisFirst = oldest[0]?.[0];
     const archived = await archivePage(ctx.archive, {
       ticker,
+      feed,
       from: after?.kind === 'archive' ? Math.max(from, after.ts) : from,
       to,
       after: after?.kind === 'archive' ? after : undefined,
@@ -81,7 +83,7 @@ const history: Resolver<unknown, HistoryArgs, Connection<StoredTick>> = async (_
     // Cheap test before JSON.parse: most entries of a busy stream are other tickers.
     const needle = `"ticker":${JSON.stringify(ticker)}`;
     const r = await scanStream(ctx.redis, {
-      key: ctx.keys.normalizedEvents,
+      key: stream,
       direction: 'forward',
       after: after?.kind === 'redis' ? after.id : undefined,
       startAt: start,
@@ -93,7 +95,12 @@ const history: Resolver<unknown, HistoryArgs, Connection<StoredTick>> = async (_
         if (fields[0] !== TICK_FIELD || json === undefined || !json.includes(needle))
           return undefined;
         const t = decodeTick(id, fields);
-        return t.ticker === ticker && t.ts >= from && t.ts <= to ? t : undefined;
+        return t.ticker === ticker &&
+          (feed === undefined || t.feed === feed) &&
+          t.ts >= from &&
+          t.ts <= to
+          ? t
+          : undefined;
       },
     });
     page.push(...r.items);
@@ -123,6 +130,7 @@ async function archivePage(
   archive: HistoryArchive,
   q: {
     ticker: string;
+    feed: string | undefined;
     from: number;
     to: number;
     after: { ts: number; id: string } | undefined;
@@ -141,6 +149,7 @@ async function archivePage(
     const rows = await archive.history(q.ticker, q.from, end, limit);
     const kept = rows.filter(
       (t) =>
+        (q.feed === undefined || t.feed === q.feed) &&
         (q.below === undefined || compareStreamIds(t.id, q.below) < 0) &&
         (q.after === undefined || after(t, q.after.ts, q.after.id)),
     );

@@ -3,6 +3,7 @@ import { anomalyResolvers } from './anomalies';
 import { historyResolvers } from './history';
 import { mutationResolvers } from './mutations';
 import { operationResolvers } from './operations';
+import { pipelineResolvers } from './pipeline';
 import { quoteResolvers } from './quotes';
 import { DateTime } from './scalars';
 import { subscriptionResolvers } from './subscriptions';
@@ -19,6 +20,7 @@ export const resolvers = {
     ...anomalyResolvers.Query,
     ...historyResolvers.Query,
     ...operationResolvers.Query,
+    ...pipelineResolvers.Query,
     ...adminResolvers.Query,
   },
   Mutation: { ...mutationResolvers.Mutation, ...adminResolvers.Mutation },
@@ -27,7 +29,6 @@ export const resolvers = {
   Anomaly: anomalyResolvers.Anomaly,
   Tick: historyResolvers.Tick,
   Feed: operationResolvers.Feed,
-  Pipeline: operationResolvers.Pipeline,
   FailedBatch: operationResolvers.FailedBatch,
   DeadLetter: operationResolvers.DeadLetter,
   AuditEntry: adminResolvers.AuditEntry,

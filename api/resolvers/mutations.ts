@@ -1,9 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import {
-  BATCH_ID_PATTERN,
   FEED_NAME_PATTERN,
   MAX_FEED_SYMBOLS,
   SYMBOL_PATTERN,
+  parseBatchId,
   pauseSignal,
   resumeSignal,
   stopSignal,
@@ -152,10 +152,18 @@ export const mutationResolvers = {
     stopFeed: (a: { name: string }, ctx: ApiContext) =>
       ctx.workflows.signalFeed(a.name, stopSignal),
     replayBatch: async (a: { batchId: string }, ctx: ApiContext) => {
-      if (!BATCH_ID_PATTERN.test(a.batchId)) {
-        throw badUserInput('batchId', 'must be a failed batch id such as anomaly-1700000000000-0');
+      const parsed = parseBatchId(a.batchId);
+      if (!parsed) {
+        throw badUserInput(
+          'batchId',
+          'must be a failed batch id such as anomaly-p0-1700000000000-0 (or anomaly-1700000000000-0)',
+        );
       }
-      if (!(await findFailedBatch(ctx.redis, ctx.keys, a.batchId))) {
+      // The batch is recorded in its partition's stream (ids without a partition: partition 0).
+      const found =
+        parsed.partition < ctx.keys.partitions &&
+        (await findFailedBatch(ctx.redis, ctx.keys.partition(parsed.partition), a.batchId));
+      if (!found) {
         throw userError(ERROR_CODES.UNKNOWN_BATCH, `No failed batch "${a.batchId}"`, {
           batchId: a.batchId,
         });

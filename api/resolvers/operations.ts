@@ -1,22 +1,18 @@
 import {
   decodeDeadLetter,
   decodeFailedBatch,
-  GROUPS,
-  parseStreamGroups,
   streamIdMs,
   type FailedBatch,
-  type Keys,
-  type Redis,
-  type StreamGroupInfo,
+  type PartitionKeys,
 } from '../../lib/redis';
 import type { DeadLetter } from '../../lib/domain/types';
-import { FEED_NAME_PATTERN, type StageTotals } from '../../contract';
+import { FEED_NAME_PATTERN } from '../../contract';
 import type { ApiContext, Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
-import { connection, decodeCursor, type Connection, type CursorKind } from '../pagination';
-import type { FeedView, PipelineView } from '../services/workflow-ops';
-import { scanStream } from '../stream-scan';
-import { byText } from '../sort';
+import type { Connection, CursorKind } from '../pagination';
+import { decodeCut, listCut } from '../partition-cursor';
+import type { FeedView } from '../services/workflow-ops';
+import { mergeNewestFirst } from '../stream-merge';
 import { parseFirst } from '../validation';
 
 const feeds: Resolver<unknown, Record<string, never>, FeedView[]> = (_p, _a, ctx) =>
@@ -29,104 +25,56 @@ const feed: Resolver<unknown, { name: string }, FeedView> = async (_p, args, ctx
   return v;
 };
 
-interface StreamView {
-  name: string;
-  length: number;
-  groups: StreamGroupInfo[];
-}
-
-async function streamViews(redis: Redis, keys: Keys): Promise<StreamView[]> {
-  const streams = [keys.rawEvents, keys.normalizedEvents, keys.anomalies, keys.deadLetters];
-  const p = redis.pipeline();
-  for (const s of streams) {
-    p.xlen(s);
-    p.call('XINFO', 'GROUPS', s);
-  }
-  const replies = (await p.exec()) ?? [];
-  return streams.map((name, i) => {
-    const [, length] = replies[2 * i] ?? [];
-    // XINFO GROUPS of a missing stream is an error: no stream, no groups.
-    const [groupsErr, groups] = replies[2 * i + 1] ?? [];
-    return {
-      name,
-      length: Number(length ?? 0),
-      groups: groupsErr ? [] : parseStreamGroups(groups),
-    };
-  });
-}
-
-type PipelineResult = PipelineView & {
-  streams: StreamView[];
-  counters: { name: string; value: number }[];
-};
-
-const pipeline: Resolver<unknown, Record<string, never>, PipelineResult> = async (_p, _a, ctx) => {
-  const [view, streams, stats] = await Promise.all([
-    ctx.workflows.pipeline(),
-    streamViews(ctx.redis, ctx.keys),
-    ctx.redis.hgetall(ctx.keys.pipelineStats),
-  ]);
-  return {
-    ...view,
-    streams,
-    counters: Object.entries(stats)
-      .map(([name, value]) => ({ name, value: Number(value) }))
-      .sort((a, b) => byText(a.name, b.name)),
-  };
-};
-
 type PageArgs = { first?: number | null; after?: string | null };
 
-/** One page of a stream, newest first, every entry kept (no filter, so no scan budget). */
+/** One page of a stream kept per partition, newest first over all of them, every entry kept. */
 async function newestFirst<T>(
   ctx: ApiContext,
-  key: string,
+  stream: (keys: PartitionKeys) => string,
   kind: CursorKind,
   args: PageArgs,
-  decode: (id: string, fields: string[]) => T,
-  idOf: (node: T) => string,
+  decode: (id: string, fields: string[], partition: number) => T,
 ): Promise<Connection<T>> {
   const first = parseFirst(args.first, ctx.config.graphql.maxPageSize, 50);
-  const after = args.after == null ? undefined : decodeCursor(kind, args.after);
-  const r = await scanStream(ctx.redis, {
-    key,
-    direction: 'backward',
+  const partitions = ctx.keys.partitions;
+  const after =
+    args.after == null ? undefined : listCut(decodeCut(kind, args.after, partitions), partitions);
+  return await mergeNewestFirst(ctx.redis, {
+    kind,
+    partitions,
+    sources: ctx.keys.all.map((k) => ({ partition: k.partition, key: stream(k) })),
     after,
     bound: '-',
     want: first,
-    budget: first + 1,
+    // No filter: each partition reads at most one page more than the page.
+    budget: partitions * (first + 1),
     pick: decode,
   });
-  return connection(kind, r.items, idOf, r.hasMore);
 }
 
-type StoredFailedBatch = FailedBatch & { streamId: string };
-type StoredDeadLetter = DeadLetter & { id: string };
+type StoredFailedBatch = FailedBatch & { streamId: string; partition: number };
+type StoredDeadLetter = DeadLetter & { id: string; partition: number };
 
 const failedBatches: Resolver<unknown, PageArgs, Connection<StoredFailedBatch>> = (_p, args, ctx) =>
   newestFirst(
     ctx,
-    ctx.keys.failedBatches,
+    (k) => k.failedBatches,
     'batch',
     args,
-    (id, fields) => ({ ...decodeFailedBatch(fields), streamId: id }),
-    (b) => b.streamId,
+    (id, fields, partition) => ({ ...decodeFailedBatch(fields), streamId: id, partition }),
   );
 
 const deadLetters: Resolver<unknown, PageArgs, Connection<StoredDeadLetter>> = (_p, args, ctx) =>
   newestFirst(
     ctx,
-    ctx.keys.deadLetters,
+    (k) => k.deadLetters,
     'deadletter',
     args,
-    (id, fields) => ({ ...decodeDeadLetter(fields), id }),
-    (d) => d.id,
+    (id, fields, partition) => ({ ...decodeDeadLetter(fields), id, partition }),
   );
 
-const stageOrder = Object.keys(GROUPS);
-
 export const operationResolvers = {
-  Query: { feeds, feed, pipeline, failedBatches, deadLetters },
+  Query: { feeds, feed, failedBatches, deadLetters },
   Feed: {
     state: (f: FeedView) => f.status?.state ?? null,
     adapter: (f: FeedView) => f.status?.adapter ?? null,
@@ -144,23 +92,6 @@ export const operationResolvers = {
     lastMessageAt: (f: FeedView) => toMs(f.status?.lastMessageAt),
     lastError: (f: FeedView) => f.status?.lastError ?? null,
     lastErrorAt: (f: FeedView) => toMs(f.status?.lastErrorAt),
-  },
-  Pipeline: {
-    stages: (p: PipelineResult) =>
-      Object.entries(p.status?.stages ?? {})
-        .sort(([a], [b]) => stageOrder.indexOf(a) - stageOrder.indexOf(b))
-        .map(([stage, t]: [string, StageTotals]) => ({
-          stage,
-          ...t,
-          duplicates: t.duplicates ?? 0,
-          lag: t.lag ?? null,
-          eventsPerSecond: t.eventsPerSecond ?? null,
-          lastBatchId: t.lastBatchId ?? null,
-        })),
-    lastFailure: (p: PipelineResult) => {
-      const f = p.status?.lastFailure;
-      return f ? `${f.stage}${f.batchId ? ` ${f.batchId}` : ''}: ${f.error}` : null;
-    },
   },
   FailedBatch: {
     size: (b: FailedBatch) => b.ids.length,

@@ -1,29 +1,45 @@
 import type { LatestQuote } from '../../lib/redis';
-import type { Resolver } from '../context';
+import type { ApiContext, Resolver } from '../context';
 import { ERROR_CODES, userError } from '../errors';
 import { connection, decodeCursor, type Connection } from '../pagination';
 import { byText } from '../sort';
-import { parseFirst, parseTicker } from '../validation';
+import { parseFeed, parseFirst, parseTicker } from '../validation';
 import { decimalToFloat, optionalDecimalToFloat } from './fields';
 
-const quote: Resolver<unknown, { ticker: string }, LatestQuote> = async (_p, args, ctx) => {
+const quote: Resolver<unknown, { ticker: string; feed?: string | null }, LatestQuote> = async (
+  _p,
+  args,
+  ctx,
+) => {
   const ticker = parseTicker(args.ticker);
-  const q = await ctx.quotes.get(ticker);
-  if (!q)
-    throw userError(ERROR_CODES.UNKNOWN_TICKER, `No quote for ticker "${ticker}"`, { ticker });
+  const feed = args.feed == null ? undefined : parseFeed(args.feed);
+  const q = await ctx.quotes.get(ticker, feed);
+  if (!q) {
+    throw feed === undefined
+      ? userError(ERROR_CODES.UNKNOWN_TICKER, `No quote for ticker "${ticker}"`, { ticker })
+      : userError(
+          ERROR_CODES.UNKNOWN_TICKER,
+          `No quote for ticker "${ticker}" from feed "${feed}"`,
+          {
+            ticker,
+            feed,
+          },
+        );
+  }
   return q;
 };
 
-/** Every quoted ticker's latest quote, sorted by ticker (members without a hash left out). */
-async function allQuotes(
-  ctx: Parameters<typeof quote>[2],
-  only?: readonly string[],
-): Promise<LatestQuote[]> {
-  let tickers = await ctx.redis.smembers(ctx.keys.quoteTickers);
-  if (only) {
-    const wanted = new Set(only);
-    tickers = tickers.filter((t) => wanted.has(t));
-  }
+/**
+ * Every quoted ticker's latest quote, sorted by ticker (members without a hash left out). The
+ * tickers are gathered from each partition's set: every partition, or only those of `only`.
+ */
+async function allQuotes(ctx: ApiContext, only?: readonly string[]): Promise<LatestQuote[]> {
+  const wanted = only ? new Set(only) : undefined;
+  const partitions = wanted
+    ? [...new Set([...wanted].map((t) => ctx.keys.forTicker(t)))]
+    : ctx.keys.all;
+  const members = await Promise.all(partitions.map((k) => ctx.redis.smembers(k.quoteTickers)));
+  const tickers = members.flat().filter((t) => !wanted || wanted.has(t));
   tickers.sort(byText);
   const quotes = await ctx.quotes.getMany(tickers);
   const out: LatestQuote[] = [];
@@ -84,5 +100,7 @@ export const quoteResolvers = {
     bid: (q: LatestQuote): number | null => optionalDecimalToFloat(q.bid),
     ask: (q: LatestQuote): number | null => optionalDecimalToFloat(q.ask),
     time: (q: LatestQuote): number => q.ts,
+    venues: (q: LatestQuote, _args: unknown, ctx: ApiContext): Promise<LatestQuote[]> =>
+      ctx.quotes.venues(q.ticker),
   },
 };

@@ -1,10 +1,11 @@
 import { Repeater } from 'graphql-yoga';
 import type { AnomalyType, Severity } from '../../lib/domain/types';
-import { compareStreamIds, STREAM_ID, type LatestQuote, type StoredAnomaly } from '../../lib/redis';
+import { compareStreamIds, STREAM_ID, type LatestQuote } from '../../lib/redis';
 import type { ApiContext } from '../context';
 import { badUserInput } from '../errors';
-import { decodeCursor } from '../pagination';
-import { parseTicker } from '../validation';
+import { decodeCut, encodeCut, resumeCut } from '../partition-cursor';
+import type { PartitionedAnomaly } from '../services/anomaly-tail';
+import { parseFeed, parseTicker } from '../validation';
 
 /** Items a slow subscriber may have waiting before it is cut off (memory stays bounded). */
 const MAX_QUEUED = 1000;
@@ -71,45 +72,55 @@ function queueing<T>(
 
 function quoteUpdated(
   _p: unknown,
-  args: { tickers?: string[] | null },
+  args: { tickers?: string[] | null; feed?: string | null },
   ctx: ApiContext,
 ): AsyncIterable<{ quoteUpdated: LatestQuote }> {
   const wanted = args.tickers
     ? new Set(args.tickers.map((t, i) => parseTicker(t, `tickers[${i}]`)))
     : undefined;
+  const feed = args.feed == null ? undefined : parseFeed(args.feed);
   return queueing(ctx, 'quoteUpdated', (push) =>
     ctx.quotes.listen((q) => {
-      if (!wanted || wanted.has(q.ticker)) push({ quoteUpdated: q });
+      if ((!wanted || wanted.has(q.ticker)) && (feed === undefined || q.feed === feed))
+        push({ quoteUpdated: q });
     }),
   );
 }
 
 type AnomalyFilterArg = {
   ticker?: string | null;
+  feed?: string | null;
   types?: AnomalyType[] | null;
   minSeverity?: Severity | null;
 };
 
-function anomalyMatcher(f: AnomalyFilterArg | null | undefined): (a: StoredAnomaly) => boolean {
+function anomalyMatcher(
+  f: AnomalyFilterArg | null | undefined,
+): (a: PartitionedAnomaly) => boolean {
   const ticker = f?.ticker == null ? undefined : parseTicker(f.ticker, 'filter.ticker');
+  const feed = f?.feed == null ? undefined : parseFeed(f.feed, 'filter.feed');
   const types = f?.types ? new Set(f.types) : undefined;
   const min = f?.minSeverity == null ? 0 : SEVERITY_RANK[f.minSeverity];
   return (a) =>
     (ticker === undefined || a.ticker === ticker) &&
+    (feed === undefined || a.feed === feed) &&
     (types === undefined || types.has(a.type)) &&
     SEVERITY_RANK[a.severity] >= min;
 }
 
-/** `after` may be a raw anomaly id (what a client has from the last event) or a page cursor. */
-function parseAfter(after: string | null | undefined): string | undefined {
+/**
+ * `after` is an `Anomaly.cursor` (a position per partition), an `anomalies` cursor, or a raw
+ * anomaly id (what clients had before partitions: that id in every partition).
+ */
+function parseAfter(after: string | null | undefined, partitions: number): string[] | undefined {
   if (after == null) return undefined;
-  if (STREAM_ID.test(after)) return after;
+  if (STREAM_ID.test(after)) return new Array<string>(partitions).fill(after);
   try {
-    return decodeCursor('anomaly', after);
+    return resumeCut(decodeCut('anomaly', after, partitions), partitions);
   } catch {
     throw badUserInput(
       'after',
-      'must be an anomaly id (e.g. 1700000000000-0) or an anomalies cursor',
+      'must be an Anomaly.cursor, an anomalies cursor or an anomaly id (e.g. 1700000000000-0)',
     );
   }
 }
@@ -118,47 +129,52 @@ function anomalyDetected(
   _p: unknown,
   args: { filter?: AnomalyFilterArg | null; after?: string | null },
   ctx: ApiContext,
-): AsyncIterable<{ anomalyDetected: StoredAnomaly }> {
+): AsyncIterable<{ anomalyDetected: PartitionedAnomaly }> {
   const matches = anomalyMatcher(args.filter);
-  const after = parseAfter(args.after);
-  // Delivered in id order with no repeat: catch-up first, then live entries past it.
-  let last = after ?? '0-0';
-  let live = '0-0';
-  const held: StoredAnomaly[] = [];
+  const after = parseAfter(args.after, ctx.keys.partitions);
+  // Per partition, delivered in id order with no repeat: catch-up first, then live entries
+  // past it. `last` is the subscription's position; each anomaly carries it as its cursor.
+  const last: string[] = after ? [...after] : [];
+  let live: string[] = [];
+  const held: PartitionedAnomaly[] = [];
   let caughtUp = after === undefined;
-  return queueing<{ anomalyDetected: StoredAnomaly }>(
+  /** Advances the position; the anomaly to send when it is new and matches. */
+  const admit = (a: PartitionedAnomaly): { anomalyDetected: PartitionedAnomaly } | undefined => {
+    if (compareStreamIds(a.id, last[a.partition] ?? '0-0') <= 0) return undefined;
+    last[a.partition] = a.id;
+    return matches(a)
+      ? { anomalyDetected: { ...a, cursor: encodeCut('anomaly', last) } }
+      : undefined;
+  };
+  return queueing<{ anomalyDetected: PartitionedAnomaly }>(
     ctx,
     'anomalyDetected',
     async (push, fail) => {
-      const deliver = (a: StoredAnomaly) => {
-        if (compareStreamIds(a.id, last) <= 0) return;
-        last = a.id;
-        if (matches(a)) push({ anomalyDetected: a });
-      };
       const { from, unlisten } = await ctx.anomalyTail.listen((a) => {
-        if (caughtUp) deliver(a);
+        if (caughtUp) {
+          const item = admit(a);
+          if (item) push(item);
+        }
         // Live entries wait while the catch-up runs; a catch-up slower than the stream is cut off.
         else if (held.length < MAX_QUEUED * 10) held.push(a);
         else fail(new SlowConsumer());
       });
       live = from;
-      if (after === undefined) last = from;
+      if (after === undefined) last.splice(0, last.length, ...from);
       return unlisten;
     },
     after === undefined
       ? undefined
       : async (push, enqueue) => {
           for await (const a of ctx.anomalyTail.catchUp(after, live)) {
-            if (compareStreamIds(a.id, last) <= 0) continue;
-            last = a.id;
-            if (matches(a)) await push({ anomalyDetected: a });
+            const item = admit(a);
+            if (item) await push(item);
           }
           // In one synchronous step: what the tail delivered during the catch-up, then the
           // switch to live delivery, so nothing is reordered, lost or repeated.
           for (const a of held.splice(0)) {
-            if (compareStreamIds(a.id, last) <= 0) continue;
-            last = a.id;
-            if (matches(a)) enqueue({ anomalyDetected: a });
+            const item = admit(a);
+            if (item) enqueue(item);
           }
           caughtUp = true;
         },

@@ -36,14 +36,14 @@ export function createServices(deps: ServicesDeps): ApiServices {
     config,
     quotes: new QuoteHub({
       redis,
-      redisUrl: config.redis.url,
+      redisTarget: config.redis,
       keys,
       logger: logger.child({ module: 'quotes' }),
       ttlMs: config.graphql.quoteCacheMs,
     }),
     anomalyTail: new AnomalyTail({
       redis,
-      redisUrl: config.redis.url,
+      redisTarget: config.redis,
       keys,
       logger: logger.child({ module: 'anomaly-tail' }),
     }),

@@ -19,6 +19,7 @@ import {
   ingestFeedWorkflow,
   pipelineStatusQuery,
   pipelineWorkflow,
+  pipelineWorkflowId,
   replayBatchWorkflow,
   replayWorkflowId,
   type FeedInput,
@@ -49,11 +50,22 @@ export interface FeedView {
   readonly status: FeedStatus | null;
 }
 
-export interface PipelineView {
+/** One partition's pipeline workflow (`<base>-p<N>`) and, when it answers, its status. */
+export interface PipelinePartitionView {
+  readonly partition: number;
   readonly workflowId: string;
   readonly runId: string | null;
+  /** Temporal's execution status, or NOT_STARTED. */
   readonly workflowStatus: string;
+  /** The workflow's `status` query, or null when it is not running or did not answer in time. */
   readonly status: PipelineStatus | null;
+}
+
+/** The pipeline workflows of every partition. */
+export interface PipelineView {
+  /** The base id (PIPELINE_WORKFLOW_ID); partition N's workflow is `<base>-p<N>`. */
+  readonly workflowId: string;
+  readonly partitions: readonly PipelinePartitionView[];
 }
 
 /** Temporal-side operations of the API; every call bounded by `timeoutMs`. */
@@ -132,6 +144,36 @@ export function createWorkflowOps(
     }
   }
 
+  /** One partition's workflow; its status query bounded by the query timeout. */
+  async function describePipeline(base: string, partition: number): Promise<PipelinePartitionView> {
+    const workflowId = pipelineWorkflowId(base, partition);
+    let d: WorkflowExecutionDescription;
+    try {
+      d = await workflowHandle(client, pipelineWorkflow, workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        return { partition, workflowId, runId: null, workflowStatus: 'NOT_STARTED', status: null };
+      }
+      throw err;
+    }
+    const status =
+      d.status.name === 'RUNNING'
+        ? await withTimeout(
+            workflowHandle(client, pipelineWorkflow, workflowId)
+              .query(pipelineStatusQuery)
+              .catch(() => undefined),
+            queryTimeoutMs,
+          )
+        : undefined;
+    return {
+      partition,
+      workflowId,
+      runId: d.runId,
+      workflowStatus: d.status.name,
+      status: status ?? null,
+    };
+  }
+
   function unknownFeed(name: string) {
     return userError(ERROR_CODES.UNKNOWN_FEED, `No feed named "${name}"`, { feed: name });
   }
@@ -161,31 +203,11 @@ export function createWorkflowOps(
 
     pipeline: () =>
       guarded('describe pipeline', async () => {
-        const workflowId = config.pipeline.workflowId;
-        let d: WorkflowExecutionDescription;
-        try {
-          d = await workflowHandle(client, pipelineWorkflow, workflowId).describe();
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) {
-            return { workflowId, runId: null, workflowStatus: 'NOT_STARTED', status: null };
-          }
-          throw err;
-        }
-        const status =
-          d.status.name === 'RUNNING'
-            ? await withTimeout(
-                workflowHandle(client, pipelineWorkflow, workflowId)
-                  .query(pipelineStatusQuery)
-                  .catch(() => undefined),
-                queryTimeoutMs,
-              )
-            : undefined;
-        return {
-          workflowId,
-          runId: d.runId,
-          workflowStatus: d.status.name,
-          status: status ?? null,
-        };
+        const base = config.pipeline.workflowId;
+        const partitions = await Promise.all(
+          Array.from({ length: config.pipeline.partitions }, (_, p) => describePipeline(base, p)),
+        );
+        return { workflowId: base, partitions };
       }),
 
     startFeed: (input) =>

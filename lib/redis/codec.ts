@@ -238,6 +238,11 @@ export function encodeLatestQuote(t: StoredTick, updatedAt: number): Fields {
 export interface LatestQuote extends NormalizedTick {
   readonly streamId: string;
   readonly updatedAt: number;
+  /**
+   * The tick's {@link quoteOrderKey}: of two quotes of a ticker the one with the greater key is
+   * the newer (absent in messages and hashes written before venues).
+   */
+  readonly order?: string;
 }
 
 /** Decodes HGETALL of a latest-quote hash; undefined for a missing hash. */
@@ -257,6 +262,7 @@ export function decodeLatestQuote(h: Record<string, string>): LatestQuote | unde
     seq: h.seq ?? '',
     streamId: h.stream_id ?? '',
     updatedAt: Number(h.updated_at ?? 0),
+    ...(h.order !== undefined ? { order: h.order } : {}),
   };
 }
 
@@ -279,6 +285,7 @@ export function encodeQuoteMessage(t: StoredTick, updatedAt: number): string {
     seq: t.seq,
     streamId: t.id,
     updatedAt,
+    order: quoteOrderKey(t.ts, t.rawId),
   };
   return JSON.stringify(q);
 }

@@ -51,7 +51,7 @@ describe('GraphQL API: readiness, GraphiQL, logging and shutdown', () => {
   it('logs each request at debug with a per-request child logger that resolvers share', async () => {
     const config = testConfig({ API_AUTH_MODE: 'dev', API_DEV_ROLE: 'viewer' });
     const fx = redisFixture(config);
-    await fx.redis.sadd(fx.keys.quoteTickers, 'GONE');
+    await fx.redis.sadd(fx.keys.forTicker('GONE').quoteTickers, 'GONE');
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
       { level: 'debug' },

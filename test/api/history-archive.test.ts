@@ -71,10 +71,13 @@ describe('GraphQL history joins the Parquet archive with the stream', () => {
 
   it('reads archived ticks Redis no longer holds, then the stream, in pages with no gap or repeat', async () => {
     // The archived day is gone from Redis (retention 1 day): only the archive has it.
-    const [first] = (await fx.redis.xrange(fx.keys.normalizedEvents, '-', '+', 'COUNT', 1)) as [
-      string,
-      string[],
-    ][];
+    const [first] = (await fx.redis.xrange(
+      fx.keys.forTicker('AAPL').normalizedEvents,
+      '-',
+      '+',
+      'COUNT',
+      1,
+    )) as [string, string[]][];
     expect(Number(first![0].split('-')[0])).toBeGreaterThanOrEqual(dayRange(hotDay).start);
 
     const Q = `query($from: DateTime!, $after: String) {

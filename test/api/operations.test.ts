@@ -5,7 +5,7 @@ import { createRegistry } from '../../lib/metrics';
 import { encodeFailedBatch } from '../../lib/redis';
 import { createSimulator } from '../../simulator';
 import { startWorkflow } from '../../clients';
-import { pipelineWorkflow } from '../../contract';
+import { pipelineWorkflow, pipelineWorkflowId } from '../../contract';
 import { startTestApi, type GqlBody, type TestApi } from '../support/api';
 import {
   redisFixture,
@@ -37,6 +37,7 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
     API_JWT_SECRET: SECRET,
     API_RATE_LIMIT_PER_SECOND: '0',
     PIPELINE_WORKFLOW_ID: uniqueId('pipeline'),
+    PIPELINE_PARTITIONS: '2',
     PIPELINE_BLOCK_MS: '100',
     SIMULATOR_EVENTS_PER_SECOND: '50',
     WORKER_SHUTDOWN_GRACE_MS: '2000',
@@ -58,6 +59,12 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
 
   const as = (who: string, query: string, variables?: Record<string, unknown>) =>
     api.gql(query, variables, creds[who]);
+  const startPipeline = (partition: number) =>
+    startWorkflow(temporal.client, pipelineWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: pipelineWorkflowId(config.pipeline.workflowId, partition),
+      args: [{ partition, normalizeSlots: 1 }],
+    });
 
   beforeAll(async () => {
     simUrl = (await sim.start()).url;
@@ -84,7 +91,8 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
   });
 
   afterAll(async () => {
-    for (const id of [`feed-${feedName}`, config.pipeline.workflowId]) {
+    const pipelines = [0, 1].map((p) => pipelineWorkflowId(config.pipeline.workflowId, p));
+    for (const id of [`feed-${feedName}`, ...pipelines]) {
       await temporal?.client.workflow
         .getHandle(id)
         .terminate('test done')
@@ -213,7 +221,8 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
     const started = await as(
       'api-key operator',
       'mutation($i: FeedInput!) { startFeed(input: $i) { workflowId runId started } }',
-      { i: { name: feedName, adapter: 'simulator', url: simUrl, symbols: ['AAPL', 'MSFT'] } },
+      // AAPL and JPM: one in each of the 2 partitions (the pipeline test reads both).
+      { i: { name: feedName, adapter: 'simulator', url: simUrl, symbols: ['AAPL', 'JPM'] } },
     );
     expect(started.body.errors).toBeUndefined();
     const ref = started.body.data?.startFeed as {
@@ -255,7 +264,7 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
       workflowStatus: 'RUNNING',
       state: 'running',
       adapter: 'simulator',
-      symbols: ['AAPL', 'MSFT'],
+      symbols: ['AAPL', 'JPM'],
     });
     const list = (await as('jwt viewer', '{ feeds { name state } }')).body.data?.feeds as {
       name: string;
@@ -363,58 +372,111 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
       'mutation { replayBatch(batchId: "anomaly-1-1") { workflowId } }',
     );
     expect(code(unknown.body)).toBe('UNKNOWN_BATCH');
-    await fx.redis.xadd(
-      fx.keys.failedBatches,
-      '*',
-      ...encodeFailedBatch({
-        batchId: 'cachepub-5-0',
-        stage: 'cachepub',
-        stream: fx.keys.normalizedEvents,
-        ids: ['5-0'],
-        error: 'boom',
-        attempts: 5,
-        failedAt: Date.now(),
-      }),
-    );
-    const replay = await as(
+    // A partition this deployment does not have (2 partitions here).
+    const beyond = await as(
       'jwt operator',
-      'mutation { replayBatch(batchId: "cachepub-5-0") { workflowId runId started } }',
+      'mutation { replayBatch(batchId: "anomaly-p7-1-1") { workflowId } }',
     );
-    expect(replay.body.errors).toBeUndefined();
-    const r = replay.body.data?.replayBatch as { workflowId: string; runId: string };
-    expect(r.workflowId).toBe('replay-cachepub-5-0');
-    const result = await temporal.client.workflow.getHandle(r.workflowId, r.runId).result();
-    expect(result).toMatchObject({ batchId: 'cachepub-5-0' });
+    expect(code(beyond.body)).toBe('UNKNOWN_BATCH');
+    // An id of a release before partitions is found in partition 0; a new one in its own.
+    const failed = [
+      { batchId: 'cachepub-5-0', partition: 0, ids: ['5-0'] },
+      { batchId: 'cachepub-p1-6-0', partition: 1, ids: ['6-0'] },
+    ];
+    for (const f of failed) {
+      const keys = fx.keys.partition(f.partition);
+      await fx.redis.xadd(
+        keys.failedBatches,
+        '*',
+        ...encodeFailedBatch({
+          batchId: f.batchId,
+          stage: 'cachepub',
+          stream: keys.normalizedEvents,
+          ids: f.ids,
+          error: 'boom',
+          attempts: 5,
+          failedAt: Date.now(),
+        }),
+      );
+      // Recorded in partition 1, asked for as partition 0: not there.
+      if (f.partition === 1) {
+        const elsewhere = await as(
+          'jwt operator',
+          'mutation { replayBatch(batchId: "cachepub-p0-6-0") { workflowId } }',
+        );
+        expect(code(elsewhere.body)).toBe('UNKNOWN_BATCH');
+      }
+      const replay = await as(
+        'jwt operator',
+        `mutation { replayBatch(batchId: "${f.batchId}") { workflowId runId started } }`,
+      );
+      expect(replay.body.errors).toBeUndefined();
+      const r = replay.body.data?.replayBatch as { workflowId: string; runId: string };
+      expect(r.workflowId).toBe(`replay-${f.batchId}`);
+      const result = await temporal.client.workflow.getHandle(r.workflowId, r.runId).result();
+      expect(result).toMatchObject({ batchId: f.batchId });
+    }
   });
 
-  it('reports the pipeline: workflow totals, stream groups and exact counters', async () => {
-    await startWorkflow(temporal.client, pipelineWorkflow, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: config.pipeline.workflowId,
-      args: [{ normalizeSlots: 1 }],
-    });
-    const Q = `{ pipeline { workflowId runId workflowStatus stages { stage batches events } streams { name length groups { name lag pending } } counters { name value } } }`;
+  it('reports the pipeline: totals over the partitions, and each partition with its workflow, streams and counters', async () => {
+    const Q = `{ pipeline {
+      workflowId runId workflowStatus stages { stage batches events } streams { name length groups { name lag pending } } counters { name value }
+      partitions { partition workflowId runId workflowStatus stages { stage events } streams { name groups { name } } counters { name value } lastFailure }
+    } }`;
+    type View = {
+      workflowId: string;
+      runId: string | null;
+      workflowStatus: string;
+      stages: { stage: string; events: number }[];
+      counters: { name: string; value: number }[];
+      streams: { name: string; groups: { name: string }[] }[];
+      partitions: (Omit<View, 'partitions'> & { partition: number; lastFailure: string | null })[];
+    };
+    const before = (await as('jwt viewer', Q)).body.data?.pipeline as View;
+    expect(before.workflowStatus).toBe('NOT_STARTED');
+    expect(before.partitions.map((p) => [p.workflowId, p.workflowStatus])).toEqual([
+      [pipelineWorkflowId(config.pipeline.workflowId, 0), 'NOT_STARTED'],
+      [pipelineWorkflowId(config.pipeline.workflowId, 1), 'NOT_STARTED'],
+    ]);
+    // Partition 0 first: until both run, the pipeline is not RUNNING.
+    await startPipeline(0);
+    const half = (await as('jwt viewer', Q)).body.data?.pipeline as View;
+    expect(half.partitions[0]?.workflowStatus).toBe('RUNNING');
+    expect(half.workflowStatus).toBe('NOT_STARTED');
+    await startPipeline(1);
+    // The simulator's feed (started above) writes to both partitions.
     const p = await eventually(
       async () => {
-        const v = (await as('jwt viewer', Q)).body.data?.pipeline as {
-          stages: { stage: string; events: number }[];
-          counters: { name: string; value: number }[];
-          streams: { name: string; groups: { name: string }[] }[];
-          workflowStatus: string;
-        };
-        return v.stages.find((s) => s.stage === 'normalize' && s.events > 0) &&
-          v.counters.length > 0
+        const v = (await as('jwt viewer', Q)).body.data?.pipeline as View;
+        const normalized = (x: { stages: View['stages'] }) =>
+          x.stages.find((s) => s.stage === 'normalize')?.events ?? 0;
+        return v.partitions.every((q) => normalized(q) > 0 && q.counters.length > 0)
           ? v
           : undefined;
       },
       30_000,
-      'pipeline totals',
+      'pipeline totals of both partitions',
     );
     expect(p.workflowStatus).toBe('RUNNING');
+    expect(p.workflowId).toBe(config.pipeline.workflowId);
+    expect(p.runId).toBeNull();
     expect(p.stages.map((s) => s.stage)).toEqual(['normalize', 'cachepub', 'anomaly']);
-    const raw = p.streams.find((s) => s.name === fx.keys.rawEvents);
-    expect(raw?.groups.map((g) => g.name)).toContain('normalize');
-    expect(p.counters.map((c) => c.name)).toContain('normalize:in');
+    expect(p.partitions.map((q) => q.partition)).toEqual([0, 1]);
+    for (const q of p.partitions) {
+      expect(q.runId).toEqual(expect.any(String));
+      const raw = q.streams.find((s) => s.name === fx.keys.partition(q.partition).rawEvents);
+      expect(raw?.groups.map((g) => g.name)).toContain('normalize');
+      expect(q.counters.map((c) => c.name)).toContain('normalize:in');
+    }
+    // The totals are the partitions' sums (read in one answer, so they agree).
+    const sum = (name: string) =>
+      p.partitions.reduce((n, q) => n + (q.counters.find((c) => c.name === name)?.value ?? 0), 0);
+    expect(p.counters.find((c) => c.name === 'normalize:in')?.value).toBe(sum('normalize:in'));
+    const events = (stages: View['stages']) => stages.find((s) => s.stage === 'normalize')!.events;
+    expect(events(p.stages)).toBe(p.partitions.reduce((n, q) => n + events(q.stages), 0));
+    expect(p.streams.map((s) => s.name)).toEqual(
+      p.partitions.flatMap((q) => q.streams.map((s) => s.name)),
+    );
   });
 
   it('records every mutation in the audit stream: who, what, when, result, workflow ids', async () => {

@@ -29,6 +29,7 @@ function tick(over: Partial<StoredTick> & Pick<StoredTick, 'ticker' | 'price'>):
 
 function anomaly(over: Partial<Anomaly> & Pick<Anomaly, 'ticker'>): Anomaly {
   return {
+    feed: 'sim-feed',
     type: 'price_jump',
     severity: 'high',
     price: '10.5',
@@ -64,17 +65,34 @@ describe('GraphQL queries against a real Redis', () => {
       tick({ ticker: 'JPM', price: '150', sector: 'Financials' }),
       tick({ ticker: 'BTC-USD', price: '43000.5', sector: 'Crypto' }),
     ];
-    for (const q of quotes)
-      await redis.hset(keys.latestQuote(q.ticker), ...encodeLatestQuote(q, T0 + 5));
+    // Each ticker's quote in its partition (P = 4: AAPL, MSFT, BRK.B in 0; JPM, BTC-USD in 3).
+    expect(new Set(quotes.map((q) => keys.forTicker(q.ticker).partition))).toEqual(new Set([0, 3]));
+    for (const q of quotes) {
+      const pk = keys.forTicker(q.ticker);
+      await redis.hset(pk.latestQuote(q.ticker), ...encodeLatestQuote(q, T0 + 5));
+      await redis.sadd(pk.quoteTickers, q.ticker);
+    }
     // In the set but with no hash: lists skip it, not fail.
-    await redis.sadd(keys.quoteTickers, ...quotes.map((q) => q.ticker), 'GONE');
+    await redis.sadd(keys.forTicker('GONE').quoteTickers, 'GONE');
     // Not in the set, and its ts is not a number: its `time` field fails unexpectedly.
-    await redis.hset(keys.latestQuote('CORRUPT'), 'ticker', 'CORRUPT', 'price', '1', 'ts', 'x');
+    await redis.hset(
+      keys.forTicker('CORRUPT').latestQuote('CORRUPT'),
+      'ticker',
+      'CORRUPT',
+      'price',
+      '1',
+      'ts',
+      'x',
+    );
 
-    // 60 anomalies, detected (ids) half a second after their ticks: every 10th is AAPL/critical, others alternate type.
+    // 60 anomalies, detected (ids) half a second after their ticks: every 10th is AAPL/critical,
+    // others alternate type, the odd ones MSFT (AAPL's partition, 0), the even ones NVDA (2).
+    expect(keys.forTicker('MSFT').partition).toBe(keys.forTicker('AAPL').partition);
+    expect(keys.forTicker('NVDA').partition).not.toBe(keys.forTicker('AAPL').partition);
     for (let i = 0; i < 60; i++) {
+      const ticker = i % 10 === 0 ? 'AAPL' : i % 2 ? 'MSFT' : 'NVDA';
       const a = anomaly({
-        ticker: i % 10 === 0 ? 'AAPL' : 'MSFT',
+        ticker,
         severity: i % 10 === 0 ? 'critical' : 'medium',
         type: i % 2 === 0 ? 'price_jump' : 'volume_spike',
         price: `10.${i}`,
@@ -82,7 +100,7 @@ describe('GraphQL queries against a real Redis', () => {
       });
       anomalyIds.push(
         (await redis.xadd(
-          keys.anomalies,
+          keys.forTicker(ticker).anomalies,
           `${T0 + i * 1000 + 500}-0`,
           ...encodeAnomaly(a, T0 + i),
         ))!,
@@ -103,14 +121,15 @@ describe('GraphQL queries against a real Redis', () => {
         seq: String(i),
       };
       await redis.xadd(
-        keys.normalizedEvents,
+        keys.forTicker(t.ticker).normalizedEvents,
         `${T0 + i * 1000}-0`,
         ...encodeTick(t, `${T0 + i * 1000}-5`),
       );
     }
+    // Dead letters in partitions 1 and 2 (raw events that never got a ticker).
     for (let i = 0; i < 3; i++) {
       await redis.xadd(
-        keys.deadLetters,
+        keys.partition(1 + (i % 2)).deadLetters,
         `${T0 + i}-0`,
         ...encodeDeadLetter({
           reason: `bad ${i}`,
@@ -122,12 +141,12 @@ describe('GraphQL queries against a real Redis', () => {
       );
     }
     await redis.xadd(
-      keys.failedBatches,
+      keys.partition(3).failedBatches,
       '*',
       ...encodeFailedBatch({
-        batchId: 'anomaly-1-0',
+        batchId: 'anomaly-p3-1-0',
         stage: 'anomaly',
-        stream: keys.normalizedEvents,
+        stream: keys.partition(3).normalizedEvents,
         ids: ['1-0', '2-0'],
         error: 'boom',
         attempts: 5,
@@ -174,12 +193,12 @@ describe('GraphQL queries against a real Redis', () => {
     const { redis, keys } = fx;
     await api.gql(QUOTE, { ticker: 'JPM' }); // cached now
     // Written behind the cache's back (no message): a cached read still answers the old price...
-    await redis.hset(keys.latestQuote('JPM'), 'price', '999');
+    await redis.hset(keys.forTicker('JPM').latestQuote('JPM'), 'price', '999');
     const cached = await api.gql(QUOTE, { ticker: 'JPM' });
     expect((cached.body.data?.quote as { priceText: string }).priceText).toBe('150');
     // ...and a published quote replaces it at once, without a read.
     const t = tick({ ticker: 'JPM', price: '151.5', sector: 'Financials', id: '1700000000001-0' });
-    await redis.publish(keys.quotesPubsub, encodeQuoteMessage(t, T0 + 9));
+    await redis.spublish(keys.forTicker('JPM').quotesChannel, encodeQuoteMessage(t, T0 + 9));
     await new Promise((r) => setTimeout(r, 100));
     const fresh = await api.gql(QUOTE, { ticker: 'JPM' });
     expect(fresh.body.data?.quote).toMatchObject({ priceText: '151.5', updatedAt: T0 + 9 });
@@ -257,6 +276,30 @@ describe('GraphQL queries against a real Redis', () => {
     }
   }`;
 
+  const ANOMALIES_BY_FEED =
+    'query($feed: String) { anomalies(feed: $feed, first: 3) { edges { node { id feed } } } }';
+
+  /** Every page of an anomalies query: the ticks' seconds after T0 and hasNextPage. */
+  async function anomalyPages(
+    target: TestApi,
+    variables: Record<string, unknown>,
+  ): Promise<{ ts: number[]; hasNextPage: boolean }[]> {
+    const pages: { ts: number[]; hasNextPage: boolean }[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < 20; n++) {
+      const { body } = await target.gql(ANOMALIES, { ...variables, after });
+      expect(body.errors).toBeUndefined();
+      const c = body.data?.anomalies as Edges<{ ts: number }>;
+      pages.push({
+        ts: c.edges.map((e) => (e.node.ts - T0) / 1000),
+        hasNextPage: c.pageInfo.hasNextPage,
+      });
+      if (!c.pageInfo.hasNextPage) break;
+      after = c.pageInfo.endCursor;
+    }
+    return pages;
+  }
+
   it('pages anomalies newest first, with every cursor continuing exactly where the last page ended', async () => {
     const seen: string[] = [];
     let after: string | null = null;
@@ -297,29 +340,67 @@ describe('GraphQL queries against a real Redis', () => {
   });
 
   it('stops a sparse filtered scan at the scan budget and hands back a cursor to go on from', async () => {
-    // 25 entries examined per page at most: AAPL is every 10th of the 60 anomalies.
+    // 25 entries examined per page at most. A ticker filter reads the ticker's partition only:
+    // AAPL's holds AAPL (every 10th of the 60 anomalies) and MSFT (the odd ones), 36 entries.
     const local = await startTestApi({ ...config, graphql: { ...config.graphql, scanLimit: 25 } });
     try {
-      const pages: { ts: number[]; hasNextPage: boolean }[] = [];
-      let after: string | null = null;
-      for (let n = 0; n < 5; n++) {
-        const { body } = await local.gql(ANOMALIES, { ticker: 'AAPL', first: 5, after });
-        const c = body.data?.anomalies as Edges<{ ts: number }>;
-        pages.push({
-          ts: c.edges.map((e) => (e.node.ts - T0) / 1000),
-          hasNextPage: c.pageInfo.hasNextPage,
-        });
-        if (!c.pageInfo.hasNextPage) break;
-        after = c.pageInfo.endCursor;
-      }
+      const pages = await anomalyPages(local, { ticker: 'AAPL', first: 5 });
       expect(pages).toEqual([
-        { ts: [50, 40], hasNextPage: true },
-        { ts: [30, 20, 10], hasNextPage: true },
-        { ts: [0], hasNextPage: false },
+        { ts: [50, 40, 30, 20], hasNextPage: true },
+        { ts: [10, 0], hasNextPage: false },
       ]);
+      // Without a ticker the budget is shared by the partitions (0 and 2 hold anomalies): the
+      // critical ones come out in order over more, shorter pages.
+      const critical = await anomalyPages(local, { severity: 'critical', first: 5 });
+      expect(critical.flatMap((p) => p.ts)).toEqual([50, 40, 30, 20, 10, 0]);
+      expect(critical.length).toBeGreaterThan(2);
+      expect(critical.at(-1)?.hasNextPage).toBe(false);
     } finally {
       await local.close();
     }
+  });
+
+  it('gives each anomaly its feed, its partition, and a cursor that resumes right after it', async () => {
+    const { body } = await api.gql(
+      '{ anomalies(first: 3) { edges { cursor node { id ticker feed partition cursor } } } }',
+    );
+    expect(body.errors).toBeUndefined();
+    const edges = (
+      body.data?.anomalies as Edges<{
+        id: string;
+        ticker: string;
+        feed: string;
+        partition: number;
+        cursor: string;
+      }>
+    ).edges;
+    expect(edges.map((e) => [e.node.ticker, e.node.partition, e.node.feed])).toEqual([
+      ['MSFT', 0, 'sim-feed'],
+      ['NVDA', 2, 'sim-feed'],
+      ['MSFT', 0, 'sim-feed'],
+    ]);
+    const text = (c: string) => Buffer.from(c, 'base64url').toString();
+    const [, second] = edges;
+    // NVDA's entry in partition 2: the list goes on below it (partitions 1 and 3, empty, are
+    // done), a subscription after it.
+    const before = `${T0 + 58_499}-18446744073709551615`;
+    expect(text(second!.cursor)).toBe(`anomaly:p0=${second!.node.id}|p1=done|p2=${before}|p3=done`);
+    expect(text(second!.node.cursor)).toBe(`anomaly:p0-2=${second!.node.id}|p3=${before}`);
+  });
+
+  it('filters anomalies by feed, and reads a cursor of a release before partitions', async () => {
+    const none = await api.gql(ANOMALIES_BY_FEED, { feed: 'other-feed' });
+    expect(nodes(none.body.data?.anomalies)).toEqual([]);
+    const all = await api.gql(ANOMALIES_BY_FEED, { feed: 'sim-feed' });
+    expect(nodes(all.body.data?.anomalies)).toHaveLength(3);
+    // `anomaly:<id>` (one stream): the entries older than that id, in every partition.
+    const legacy = Buffer.from(`anomaly:${anomalyIds[10]!}`).toString('base64url');
+    const { body } = await api.gql(ANOMALIES, { first: 3, after: legacy });
+    expect(nodes<{ id: string }>(body.data?.anomalies).map((a) => a.id)).toEqual([
+      anomalyIds[9],
+      anomalyIds[8],
+      anomalyIds[7],
+    ]);
   });
 
   it('rejects inverted ranges and unparseable times with precise codes', async () => {
@@ -355,11 +436,12 @@ describe('GraphQL queries against a real Redis', () => {
 
   it('lists dead letters (reason and original payload) and failed batches, newest first', async () => {
     const dl = await api.gql(
-      '{ deadLetters(first: 2) { edges { node { reason feed adapter sourceStreamId payload time } } pageInfo { hasNextPage } } }',
+      '{ deadLetters(first: 2) { edges { node { partition reason feed adapter sourceStreamId payload time } } pageInfo { hasNextPage } } }',
     );
     expect(dl.body.errors).toBeUndefined();
     expect(nodes(dl.body.data?.deadLetters)).toEqual([
       {
+        partition: 1,
         reason: 'bad 2',
         feed: 'f',
         adapter: 'simulator',
@@ -368,6 +450,7 @@ describe('GraphQL queries against a real Redis', () => {
         time: new Date(T0 + 2).toISOString(),
       },
       {
+        partition: 2,
         reason: 'bad 1',
         feed: 'f',
         adapter: 'simulator',
@@ -378,11 +461,12 @@ describe('GraphQL queries against a real Redis', () => {
     ]);
     expect((dl.body.data?.deadLetters as Edges<unknown>).pageInfo.hasNextPage).toBe(true);
     const fb = await api.gql(
-      '{ failedBatches { edges { node { batchId stage ids size error attempts failedAt } } } }',
+      '{ failedBatches { edges { node { batchId partition stage ids size error attempts failedAt } } } }',
     );
     expect(nodes(fb.body.data?.failedBatches)).toEqual([
       {
-        batchId: 'anomaly-1-0',
+        batchId: 'anomaly-p3-1-0',
+        partition: 3,
         stage: 'anomaly',
         ids: ['1-0', '2-0'],
         size: 2,

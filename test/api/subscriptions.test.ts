@@ -1,14 +1,14 @@
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Anomaly, StoredTick } from '../../lib/domain/types';
-import { encodeAnomaly, encodeQuoteMessage } from '../../lib/redis';
+import { compareStreamIds, encodeAnomaly, encodeQuoteMessage } from '../../lib/redis';
 import { startTestApi, type TestApi } from '../support/api';
 import { redisFixture, testConfig, type RedisFixture } from '../support/stack';
 import { eventually } from '../support/temporal';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30);
 
-function tick(ticker: string, price: string, n: number): StoredTick {
+function tick(ticker: string, price: string, n: number, feed = 'f'): StoredTick {
   return {
     id: `${T0 + n}-0`,
     rawId: `${T0 + n}-0`,
@@ -18,7 +18,7 @@ function tick(ticker: string, price: string, n: number): StoredTick {
     ts: T0 + n,
     sector: 'Technology',
     source: 'sim',
-    feed: 'f',
+    feed,
     seq: String(n),
   };
 }
@@ -27,6 +27,7 @@ function anomaly(ticker: string, n: number, severity: Anomaly['severity'] = 'hig
     type: 'price_jump',
     severity,
     ticker,
+    feed: 'f',
     price: `1.${n}`,
     statistic: 9,
     threshold: 5,
@@ -144,8 +145,11 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
     'subscription($t: [String!]) { quoteUpdated(tickers: $t) { ticker priceText ts } }';
   const ANOMALIES =
     'subscription($f: AnomalyFilter, $after: String) { anomalyDetected(filter: $f, after: $after) { id ticker severity priceText } }';
+  // As the cache stage's commit does: SPUBLISH on the ticker's partition's channel.
   const publish = (t: StoredTick) =>
-    fx.redis.publish(fx.keys.quotesPubsub, encodeQuoteMessage(t, Date.now()));
+    fx.redis.spublish(fx.keys.forTicker(t.ticker).quotesChannel, encodeQuoteMessage(t, Date.now()));
+  const addAnomaly = async (a: Anomaly, id = '*') =>
+    (await fx.redis.xadd(fx.keys.forTicker(a.ticker).anomalies, id, ...encodeAnomaly(a, T0)))!;
   const activeSubs = async (): Promise<number> => {
     const text = await (await fetch(`${api.base}/metrics`)).text();
     // Summed over the series (one per field and transport).
@@ -202,27 +206,16 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
 
   it('streams anomalies live, filtered, and resumes after an id with no gap and no repeat (both transports)', async () => {
     const ids: string[] = [];
-    for (let n = 0; n < 5; n++)
-      ids.push(
-        (await fx.redis.xadd(
-          fx.keys.anomalies,
-          '*',
-          ...encodeAnomaly(anomaly(n % 2 ? 'AAPL' : 'MSFT', n), T0),
-        ))!,
-      );
+    // AAPL and MSFT share a partition: a bare id resumes after it in every partition.
+    expect(fx.keys.forTicker('AAPL')).toBe(fx.keys.forTicker('MSFT'));
+    for (let n = 0; n < 5; n++) ids.push(await addAnomaly(anomaly(n % 2 ? 'AAPL' : 'MSFT', n)));
     // Resume after the second entry: the three after it, then live ones; only high+ AAPL/MSFT.
     const s = await sse(api.base, ANOMALIES, { after: ids[1], f: { minSeverity: 'high' } });
     const client = ws(api.base);
     const w = wsCollect(client, ANOMALIES, { after: ids[1], f: { ticker: 'aapl' } });
     await s.until(3);
     for (let n = 5; n < 8; n++) {
-      ids.push(
-        (await fx.redis.xadd(
-          fx.keys.anomalies,
-          '*',
-          ...encodeAnomaly(anomaly(n % 2 ? 'AAPL' : 'MSFT', n, n === 6 ? 'low' : 'high'), T0),
-        ))!,
-      );
+      ids.push(await addAnomaly(anomaly(n % 2 ? 'AAPL' : 'MSFT', n, n === 6 ? 'low' : 'high')));
     }
     const got = (await s.until(5)) as { data: { anomalyDetected: { id: string } } }[];
     // ids[2..4] from the catch-up, then ids[5] and ids[7] live (ids[6] is low severity).
@@ -246,6 +239,89 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
     s.close();
     w.dispose();
     await client.dispose();
+  });
+
+  it('delivers every venue update from every partition, filtered by feed', async () => {
+    expect(fx.keys.forTicker('JPM').partition).not.toBe(fx.keys.forTicker('AAPL').partition);
+    const s = await sse(
+      api.base,
+      'subscription($t: [String!], $f: String) { quoteUpdated(tickers: $t, feed: $f) { ticker feed priceText } }',
+      { t: ['AAPL', 'JPM'], f: 'venue-b' },
+    );
+    await eventually(
+      async () => ((await activeSubs()) >= 1 ? true : undefined),
+      5000,
+      'subscription registered',
+    );
+    await publish(tick('AAPL', '10', 10, 'venue-a'));
+    await publish(tick('AAPL', '11', 11, 'venue-b'));
+    await publish(tick('NVDA', '12', 12, 'venue-b'));
+    await publish(tick('JPM', '13', 13, 'venue-b'));
+    expect(await s.until(2)).toEqual([
+      { data: { quoteUpdated: { ticker: 'AAPL', feed: 'venue-b', priceText: '11' } } },
+      { data: { quoteUpdated: { ticker: 'JPM', feed: 'venue-b', priceText: '13' } } },
+    ]);
+    s.close();
+    await eventually(
+      async () => ((await activeSubs()) === 0 ? true : undefined),
+      5000,
+      'subscription released',
+    );
+  });
+
+  it('fans anomalies in from every partition and resumes from an Anomaly.cursor with no gap and no repeat', async () => {
+    type Got = {
+      data: { anomalyDetected: { id: string; ticker: string; partition: number; cursor: string } };
+    };
+    const Q =
+      'subscription($after: String) { anomalyDetected(after: $after, filter: { minSeverity: high }) { id ticker partition cursor } }';
+    const tickers = ['AAPL', 'NVDA', 'JPM']; // partitions 0, 2 and 3
+    expect(new Set(tickers.map((t) => fx.keys.forTicker(t).partition)).size).toBe(3);
+    const key = (a: { id: string; partition: number }) => `${a.partition}/${a.id}`;
+    const added: { id: string; partition: number; high: boolean }[] = [];
+    const add = async (n: number, id = '*') => {
+      const ticker = tickers[n % 3]!;
+      const high = n % 4 !== 3;
+      const got = await addAnomaly(anomaly(ticker, n, high ? 'high' : 'low'), id);
+      added.push({ id: got, partition: fx.keys.forTicker(ticker).partition, high });
+    };
+
+    const first = await sse(api.base, Q, {});
+    await eventually(
+      async () => ((await activeSubs()) >= 1 ? true : undefined),
+      5000,
+      'subscription registered',
+    );
+    // The same id in the three partitions, then more in each.
+    const tie = `${Date.now() + 60_000}-0`;
+    for (let n = 0; n < 3; n++) await add(n, tie);
+    for (let n = 3; n < 9; n++) await add(n);
+    const before = ((await first.until(4)) as Got[]).map((e) => e.data.anomalyDetected);
+    first.close();
+    const resumeAt = before[3]!.cursor;
+    // Written while the client is away.
+    for (let n = 9; n < 15; n++) await add(n);
+
+    const second = await sse(api.base, Q, { after: resumeAt });
+    const highs = added.filter((a) => a.high);
+    const rest = ((await second.until(highs.length - 4)) as Got[]).map(
+      (e) => e.data.anomalyDetected,
+    );
+    second.close();
+    // Together exactly every high anomaly, each once; within a partition in stream order.
+    const all = [...before, ...rest];
+    expect(all.map(key).sort()).toEqual(highs.map(key).sort());
+    for (const p of [0, 2, 3]) {
+      const ids = all.filter((a) => a.partition === p).map((a) => a.id);
+      expect(ids).toEqual([...ids].sort(compareStreamIds));
+    }
+    // The last cursor resumes after everything: only what comes next.
+    const third = await sse(api.base, Q, { after: rest.at(-1)!.cursor });
+    await add(16); // NVDA, high
+    expect(((await third.until(1)) as Got[])[0]!.data.anomalyDetected.id).toBe(added.at(-1)!.id);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(third.events).toHaveLength(1);
+    third.close();
   });
 
   it('answers a bad subscription argument with a precise error on both transports', async () => {

@@ -1,8 +1,7 @@
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { createRedis, type Redis } from '../../lib/redis';
-import { startFeed, startWorkflow } from '../../clients';
-import { pipelineWorkflow } from '../../contract';
+import { startFeed, startPipelines } from '../../clients';
 import { startTestApi, type TestApi } from '../support/api';
 import { createSimulator, type SimulatorState } from '../../simulator';
 import { temporalFixture, testConfig, uniqueId, type TemporalFixture } from '../support/stack';
@@ -30,6 +29,7 @@ describe('end to end: simulator to GraphQL', () => {
     SIMULATOR_SPIKE_PROBABILITY: '0',
     PIPELINE_BLOCK_MS: '100',
     PIPELINE_BATCH_SIZE: '200',
+    PIPELINE_WORKFLOW_ID: uniqueId('pipeline'),
     WORKER_SHUTDOWN_GRACE_MS: '2000',
   });
   const logger = createLogger({ level: config.logLevel, name: 'e2e' });
@@ -77,13 +77,8 @@ describe('end to end: simulator to GraphQL', () => {
       url,
     });
     workflowIds.push(feed.workflowId);
-    const pipelineId = uniqueId('pipeline');
-    await startWorkflow(temporal.client, pipelineWorkflow, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: pipelineId,
-      args: [{ normalizeSlots: 2 }],
-    });
-    workflowIds.push(pipelineId);
+    // One pipeline per partition: the simulator's tickers are spread over all of them.
+    for (const p of await startPipelines(temporal.client, config)) workflowIds.push(p.workflowId);
   });
 
   afterAll(async () => {

@@ -1,4 +1,10 @@
-import { decodeLatestQuote, decodeTick, encodeLatestQuote, encodeTick } from '../../../lib/redis';
+import {
+  decodeLatestQuote,
+  decodeTick,
+  encodeLatestQuote,
+  encodeTick,
+  quoteOrderKey,
+} from '../../../lib/redis';
 import type { NormalizedTick } from '../../../lib/domain';
 
 describe('tick codecs', () => {
@@ -46,6 +52,7 @@ describe('tick codecs', () => {
       ...quote,
       streamId: '5-0',
       updatedAt: 1_700_000_001_000,
+      order: quoteOrderKey(quote.ts, '4-1'),
     });
     expect(decodeLatestQuote({})).toBeUndefined();
   });
