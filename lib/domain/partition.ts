@@ -44,7 +44,7 @@ const MEMO_LIMIT = 100_000;
 export function partitionOf(ticker: string, partitions: number): number {
   if (partitions <= 1) return 0;
   let m = memo.get(partitions);
-  if (!m) memo.set(partitions, (m = new Map()));
+  if (!m) memo.set(partitions, (m = new Map<string, number>()));
   let p = m.get(ticker);
   if (p === undefined) {
     p = jumpHash(fnv1a64(ticker), partitions);
