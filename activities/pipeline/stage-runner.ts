@@ -288,12 +288,13 @@ function progressReporter(
     const wf = ctx.info.workflowExecution;
     if (!wf) return sending;
     const s = snapshot();
-    sending = sending.then(() =>
-      ctx.client.workflow
-        .getHandle(wf.workflowId, wf.runId)
-        .signal(stageProgressSignal, s)
-        .catch((err: unknown) => log.debug({ err }, 'progress signal not delivered')),
-    );
+    sending = sending.then(async () => {
+      try {
+        await ctx.client.workflow.getHandle(wf.workflowId, wf.runId).signal(stageProgressSignal, s);
+      } catch (err) {
+        log.debug({ err }, 'progress signal not delivered');
+      }
+    });
     return sending;
   };
   return {

@@ -178,23 +178,22 @@ function buildWorkload(seed: number): Workload {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Settings shared by both runs: small chunks and activities, so a kill lands mid-batch. */
+/**
+ * Settings shared by both runs: small chunks, so a kill lands mid-chunk; stage activities of a
+ * few seconds, so the runs also hand slots from one activity to the next; a 2 s heartbeat
+ * timeout, how soon a slot on a killed worker moves to the new one.
+ */
 const PIPELINE_ENV: Env = {
   PIPELINE_PARTITIONS: '2',
   PIPELINE_NORMALIZE_SLOTS: '1',
   PIPELINE_BATCH_SIZE: '200',
-  PIPELINE_ACTIVITY_MAX_EVENTS: '1000',
-  PIPELINE_ACTIVITY_MAX_MS: '1000',
+  PIPELINE_RUN_MS: '4000',
+  PIPELINE_HEARTBEAT_TIMEOUT_MS: '2000',
+  PIPELINE_STATUS_MS: '500',
   PIPELINE_BLOCK_MS: '200',
   PIPELINE_MAX_ATTEMPTS: '10',
   WORKER_SHUTDOWN_GRACE_MS: '1000',
 };
-/**
- * How soon a batch on a killed worker is retried (the workflow's `batchTimeoutMs`): well above
- * PIPELINE_BLOCK_MS + PIPELINE_ACTIVITY_MAX_MS + a chunk, so no batch on a live worker times
- * out and runs twice at once.
- */
-const BATCH_TIMEOUT_MS = 5000;
 /** The pipeline's workflow task timeout: a task a killed worker had taken is retried after it. */
 const WORKFLOW_TASK_TIMEOUT = '3s';
 
@@ -457,7 +456,9 @@ describe('worker killed mid-batch under load', () => {
         partition: pk.partition,
         normalizeSlots: run.config.pipeline.normalizeSlots,
         maxAttempts: run.config.pipeline.maxAttempts,
-        batchTimeoutMs: BATCH_TIMEOUT_MS,
+        runMs: run.config.pipeline.runMs,
+        heartbeatTimeoutMs: run.config.pipeline.heartbeatTimeoutMs,
+        statusMs: run.config.pipeline.statusMs,
       };
       const handle = await startWorkflow(temporal.client, pipelineWorkflow, {
         taskQueue: run.config.temporal.taskQueue,
