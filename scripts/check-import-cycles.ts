@@ -9,9 +9,9 @@ import { PROJECT_ROOT } from '../lib/devstack/binaries';
  * are resolved the way tsc resolves them, from tsconfig.json's file list.
  */
 function main(): number {
-  const configPath = ts.findConfigFile(PROJECT_ROOT, ts.sys.fileExists, 'tsconfig.json')!;
+  const configPath = ts.findConfigFile(PROJECT_ROOT, (f) => ts.sys.fileExists(f), 'tsconfig.json')!;
   const parsed = ts.parseJsonConfigFileContent(
-    ts.readConfigFile(configPath, ts.sys.readFile).config,
+    ts.readConfigFile(configPath, (f) => ts.sys.readFile(f)).config,
     ts.sys,
     PROJECT_ROOT,
   );
