@@ -4,6 +4,8 @@
 #   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get;
 #   - PostgreSQL server binaries (initdb, postgres; the archive's postgres sink and its tests):
 #     pg_config's bindir or /usr/lib/postgresql/*/bin, else Debian's postgresql when root;
+#   - Chromium for the browser tests (playwright-core drives /usr/bin/chromium): Debian's
+#     chromium when root and it is missing;
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
 # `npm test` run it first, so a fresh clone needs no other step.
@@ -86,6 +88,18 @@ if ! pg_path="$(pg_bindir)"; then
   fi
 fi
 
+CHROMIUM=/usr/bin/chromium
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's chromium (browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    # npm start runs without it; only the browser tests need it.
+    log "chromium not found at $CHROMIUM: the browser tests need it, e.g.: sudo apt-get install -y chromium"
+  fi
+fi
+
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies (npm ci)"
   (cd "$root" && npm ci --no-audit --no-fund)
@@ -94,3 +108,4 @@ fi
 log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 log "postgresql: $pg_path ($("$pg_path/postgres" --version))"
+if [ -x "$CHROMIUM" ]; then log "chromium: $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n1))"; fi

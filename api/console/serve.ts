@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
+import { ARCHIVE_SCHEDULE_ID } from '../../contract';
 import type { Config } from '../../lib/config';
 import { CONSOLE_DIST_DIR } from './paths';
 
@@ -13,6 +14,8 @@ export interface ConsoleSettings {
   /** `dev`: no credentials needed; `required`: the console asks for a key or token. */
   readonly authMode: 'dev' | 'required';
   readonly persistedOperations: 'apq' | 'allowlist';
+  /** The nightly archive's Schedule id, for its Temporal UI link. */
+  readonly archiveSchedule: string;
 }
 
 export function consoleSettings(config: Config, graphqlPath: string): ConsoleSettings {
@@ -23,6 +26,7 @@ export function consoleSettings(config: Config, graphqlPath: string): ConsoleSet
     namespace: config.temporal.namespace,
     authMode: config.api.auth.mode,
     persistedOperations: config.graphql.persistedOperations,
+    archiveSchedule: ARCHIVE_SCHEDULE_ID,
   };
 }
 

@@ -7,6 +7,7 @@ export interface Settings {
   readonly namespace: string;
   readonly authMode: 'dev' | 'required';
   readonly persistedOperations: 'apq' | 'allowlist';
+  readonly archiveSchedule: string;
 }
 
 export interface GraphQLErrorBody {

@@ -16,7 +16,7 @@ export function ArchiveView() {
       error={polled.error}
       aside={
         <span class="aside">
-          nightly: <ScheduleLink scheduleId="archive-nightly" />
+          nightly: <ScheduleLink scheduleId={settings.archiveSchedule} />
         </span>
       }
     >
