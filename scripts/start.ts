@@ -16,6 +16,7 @@ import {
 import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { bootstrapWorkflows } from '../clients';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless
@@ -170,4 +171,11 @@ function printUrls(config: Config, logDir: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+answerHelp(
+  'start',
+  `usage: npm start
+  the whole pipeline on the local simulator: Temporal and Redis (unless already listening), the
+  worker, the GraphQL API with the console, and the simulator; prints the URLs; Ctrl-C stops it.
+  Configuration from the environment (docs/configuration.md).`,
+);
 void main();
