@@ -156,6 +156,7 @@ function printUrls(config: Config, logDir: string): void {
     'fin-line is running. Ctrl-C stops what this command started.',
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
+    `  Console         http://${config.api.host}:${config.api.port}/ (feeds, pipeline, live quotes and anomalies, failed batches)`,
     `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
     config.api.auth.mode === 'dev'
       ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`

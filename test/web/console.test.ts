@@ -157,7 +157,8 @@ describe('operations console in Chromium', () => {
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(await handle.result()).toMatchObject({ batchId });
 
-    await page.screenshot({ path: join(screenshotDir(), 'console.png'), fullPage: false });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(screenshotDir(), 'console.png'), fullPage: true });
     await page
       .locator('#anomalies')
       .screenshot({ path: join(screenshotDir(), 'console-anomalies.png') });

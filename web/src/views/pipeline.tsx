@@ -1,3 +1,4 @@
+import { useRef } from 'preact/hooks';
 import { gql } from '../graphql/client';
 import type { Pipeline, Stage, StreamGroup } from '../graphql/types';
 import { Badge, Panel } from '../components/panel';
@@ -30,6 +31,11 @@ export function PipelineView() {
   const { settings } = useSession();
   const polled = usePoll(() => gql<Pipeline>(settings, 'Pipeline'), 2000);
   const p = polled.data?.pipeline;
+  // A busy worker may miss the status query's deadline: keep the last stages it gave.
+  const lastStages = useRef<readonly Stage[]>([]);
+  const fresh = (p?.stages.length ?? 0) > 0;
+  if (p && fresh) lastStages.current = p.stages;
+  const shown = p && !fresh ? { ...p, stages: lastStages.current } : p;
   return (
     <Panel
       id="pipeline"
@@ -58,8 +64,8 @@ export function PipelineView() {
           </tr>
         </thead>
         <tbody>
-          {p &&
-            rows(p).map((r) => (
+          {shown &&
+            rows(shown).map((r) => (
               <tr key={r.key} data-stage={r.key}>
                 <td>{r.label}</td>
                 <td class="num">{rate(r.stage.eventsPerSecond)}</td>
@@ -86,6 +92,11 @@ export function PipelineView() {
               {s.name}: {count(s.length)}
             </span>
           ))}
+        </p>
+      )}
+      {p && !fresh && lastStages.current.length > 0 && (
+        <p class="sub">
+          The pipeline workflow did not answer in time: stage figures as last reported.
         </p>
       )}
       {p?.lastFailure && <p class="err-text">last failure: {p.lastFailure}</p>}
