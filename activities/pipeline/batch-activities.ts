@@ -35,6 +35,7 @@ function stageContext(deps: ActivityDeps): StageContext {
     maxLen: deps.config.pipeline.streamMaxLen,
     dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,
     now: deps.now(),
+    metrics: deps.metrics.stages,
   };
 }
 
@@ -108,7 +109,6 @@ export function createPipelineActivities(deps: ActivityDeps) {
           inc('ok', entries.length - counts.deadLettered - result.duplicates);
           inc('dead_letter', counts.deadLettered);
           inc('duplicate', result.duplicates);
-          if (counts.anomalies) metrics.anomalies.inc({ type: 'any' }, counts.anomalies);
           total.out += out;
           total.deadLettered += counts.deadLettered;
           total.anomalies += counts.anomalies;

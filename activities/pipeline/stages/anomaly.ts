@@ -54,6 +54,7 @@ export const anomalyStage: StageProcessor = {
       changed.add(a.ticker);
     }
     for (const a of found) commit.xadd(ctx.keys.anomalies, encodeAnomaly(a, ctx.now), ctx.maxLen);
+    for (const a of found) ctx.metrics?.anomaly(a.type, a.severity);
     const fields: string[] = [];
     for (const ticker of changed) {
       const state = states.get(ticker);

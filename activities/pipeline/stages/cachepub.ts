@@ -30,6 +30,7 @@ export const cachepubStage: StageProcessor = {
         encodeLatestQuote(t, ctx.now),
       );
       commit.sadd(ctx.keys.quoteTickers, t.ticker);
+      ctx.metrics?.freshness(t.feed, t.ts, ctx.now);
     }
     return Promise.resolve({ out: latest.size, deadLettered: 0, anomalies: 0 });
   },
