@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,9 @@ import {
   type RedisFixture,
   type TemporalFixture,
 } from '../support/stack';
-import { eventually, startTestWorker } from '../support/temporal';
+import { eventually } from '../support/temporal';
+import { spawnWorkerProcess } from '../support/worker-process';
+import type { ManagedProcess } from '../../lib/devstack';
 import { loadConfig } from '../../lib/config';
 
 /**
@@ -45,7 +48,7 @@ describe('the examples of README.md and docs/*.md', () => {
   const blocks = runnableBlocks();
   let sim: ReturnType<typeof createSimulator>;
   let temporal: TemporalFixture;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let worker: ManagedProcess;
   let api: TestApi;
   let fx: RedisFixture;
   let rewrites: Rewrites;
@@ -53,7 +56,18 @@ describe('the examples of README.md and docs/*.md', () => {
   beforeAll(async () => {
     fx = redisFixture(config);
     temporal = await temporalFixture(config);
-    worker = await startTestWorker(config, temporal);
+    // The worker as npm start runs it: its own process, with its metrics port.
+    const workerMetricsPort = await freePort();
+    worker = spawnWorkerProcess('docs-worker', {
+      ...env,
+      WORKER_METRICS_PORT: String(workerMetricsPort),
+    });
+    await eventually(
+      async () =>
+        (await fetch(`http://127.0.0.1:${workerMetricsPort}/healthz`).catch(() => undefined))?.ok,
+      60_000,
+      'the worker',
+    );
     api = await startTestApi(config);
     // The simulator's port is fixed before the feed starts: bootstrap connects to it.
     sim = createSimulator({ config: config.simulator, logger, registry: createRegistry('docs') });
@@ -63,6 +77,7 @@ describe('the examples of README.md and docs/*.md', () => {
     rewrites = {
       apiPort: Number(new URL(api.base).port),
       simulatorPort: port,
+      workerMetricsPort,
       taskQueue: config.temporal.taskQueue,
     };
     // The examples read AAPL's quote: wait for the pipeline to have written it.
@@ -85,7 +100,7 @@ describe('the examples of README.md and docs/*.md', () => {
           .terminate('docs test done')
           .catch(() => undefined);
     }
-    await worker?.stop();
+    await worker?.stop(10_000);
     await sim?.stop();
     await temporal?.close();
     await fx?.close();
@@ -149,5 +164,17 @@ function bash(
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
 }

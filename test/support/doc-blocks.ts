@@ -65,6 +65,7 @@ export function runnableBlocks(): DocBlock[] {
 export interface Rewrites {
   readonly apiPort: number;
   readonly simulatorPort: number;
+  readonly workerMetricsPort: number;
   readonly taskQueue: string;
 }
 
@@ -73,5 +74,6 @@ export function rewrite(text: string, r: Rewrites): string {
   return text
     .replace(/\b(localhost|127\.0\.0\.1):4000\b/g, `127.0.0.1:${r.apiPort}`)
     .replace(/\b(localhost|127\.0\.0\.1):8090\b/g, `127.0.0.1:${r.simulatorPort}`)
+    .replace(/\b(localhost|127\.0\.0\.1):9464\b/g, `127.0.0.1:${r.workerMetricsPort}`)
     .replace(/--task-queue fin-line\b/g, `--task-queue ${r.taskQueue}`);
 }
