@@ -25,6 +25,7 @@ import {
   setSymbolsUpdate,
   stopSignal,
 } from '../contract';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
@@ -243,6 +244,11 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'record-histories',
+  `usage: npm run record-histories
+  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/`,
+);
 main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

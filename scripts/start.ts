@@ -16,6 +16,7 @@ import {
 import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { bootstrapWorkflows } from '../clients';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless
@@ -155,6 +156,7 @@ function printUrls(config: Config, logDir: string): void {
     'fin-line is running. Ctrl-C stops what this command started.',
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
+    `  Console         http://${config.api.host}:${config.api.port}/ (feeds, pipeline, live quotes and anomalies, failed batches)`,
     `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
     config.api.auth.mode === 'dev'
       ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`
@@ -170,4 +172,11 @@ function printUrls(config: Config, logDir: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+answerHelp(
+  'start',
+  `usage: npm start
+  the whole pipeline on the local simulator: Temporal and Redis (unless already listening), the
+  worker, the GraphQL API with the console, and the simulator; prints the URLs; Ctrl-C stops it.
+  Configuration from the environment (docs/configuration.md).`,
+);
 void main();

@@ -48,7 +48,7 @@ const anomalies: Resolver<unknown, AnomaliesArgs, Connection<StoredAnomaly>> = a
       return a;
     },
   });
-  return connection('anomaly', r.items, (a) => a.id, r.hasMore, r.stoppedAt);
+  return connection('anomaly', r.items, (a) => a.id, r.hasMore, r.stoppedAt, args.after);
 };
 
 /** Query fields and the `Anomaly` type, whose parent is the decoded stream entry. */

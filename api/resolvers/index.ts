@@ -1,5 +1,6 @@
 import { adminResolvers } from './admin';
 import { anomalyResolvers } from './anomalies';
+import { consoleResolvers } from './console';
 import { historyResolvers } from './history';
 import { mutationResolvers } from './mutations';
 import { operationResolvers } from './operations';
@@ -20,6 +21,7 @@ export const resolvers = {
     ...historyResolvers.Query,
     ...operationResolvers.Query,
     ...adminResolvers.Query,
+    ...consoleResolvers.Query,
   },
   Mutation: { ...mutationResolvers.Mutation, ...adminResolvers.Mutation },
   Subscription: subscriptionResolvers.Subscription,
@@ -28,7 +30,9 @@ export const resolvers = {
   Tick: historyResolvers.Tick,
   Feed: operationResolvers.Feed,
   Pipeline: operationResolvers.Pipeline,
-  FailedBatch: operationResolvers.FailedBatch,
+  FailedBatch: { ...operationResolvers.FailedBatch, ...consoleResolvers.FailedBatch },
+  FailedBatchConnection: consoleResolvers.FailedBatchConnection,
+  DeadLetterConnection: consoleResolvers.DeadLetterConnection,
   DeadLetter: operationResolvers.DeadLetter,
   AuditEntry: adminResolvers.AuditEntry,
 };

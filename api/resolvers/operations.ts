@@ -97,7 +97,7 @@ async function newestFirst<T>(
     budget: first + 1,
     pick: decode,
   });
-  return connection(kind, r.items, idOf, r.hasMore);
+  return connection(kind, r.items, idOf, r.hasMore, undefined, args.after);
 }
 
 type StoredFailedBatch = FailedBatch & { streamId: string };
