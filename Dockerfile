@@ -32,6 +32,8 @@ WORKDIR /app
 # writable (DATA_DIR defaults to "data", relative to /app; the archive goes to data/archive).
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# The operations console's bundle (web/dist, not in git), served by the api role at /.
+RUN npm run build:console
 RUN mkdir -p /app/data && chown node:node /app/data
 
 # The official node image's unprivileged user (uid/gid 1000).

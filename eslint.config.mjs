@@ -19,6 +19,7 @@ const TOP = [
   'simulator',
   'bench',
   'test',
+  'web',
 ];
 
 /** A relative import of top-level folder `dir`, from any depth. */
@@ -112,6 +113,8 @@ export default tseslint.config(
   layer('scripts', {
     may: ['lib', 'contract', 'activities', 'workflows', 'clients', 'workers', 'api', 'simulator'],
   }),
+  // The browser console: its own tsconfig, and nothing of the server's layers.
+  { ...layer('web', { may: [] }), files: ['web/**/*.ts', 'web/**/*.tsx'] },
   layer('bench', {
     may: ['lib', 'contract', 'activities', 'workflows', 'clients', 'workers', 'api', 'simulator'],
   }),

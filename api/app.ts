@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { keysOf, type Redis } from '../lib/redis';
 import { createApiAuth, rateLimitClientId, type ApiAuth } from './auth';
+import { readConsoleOperations } from './console/operations';
+import { consoleSettings, useConsole } from './console/serve';
 import type { ApiContext, ApiServices, HistoryArchive } from './context';
 import { createContextFactory } from './context-factory';
 import {
@@ -16,6 +19,7 @@ import {
 } from './limits';
 import { useGraphQLMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
+import { createPersistedOperations } from './plugins/persisted-operations';
 import { useQueryLimits } from './plugins/query-limits';
 import { createRequestLogging } from './plugins/request-logging';
 import { createApiSchema } from './schema';
@@ -93,13 +97,23 @@ export function createApp(deps: AppDeps): App {
     onError: (err) => logger.warn({ err }, 'rate limit check failed; request allowed'),
   });
 
+  const persisted = createPersistedOperations({
+    mode: config.graphql.persistedOperations,
+    operations: readConsoleOperations(),
+    file: config.graphql.persistedOperationsFile,
+    apqCacheSize: config.graphql.apqCacheSize,
+  });
+  const graphqlEndpoint = '/graphql';
+
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema: createApiSchema(),
     context: createContextFactory({ services, logger, requests }),
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint,
     // Checked on the Node request instead (see guardBody).
     maxRequestBodySize: false,
-    graphiql: isDev ? { subscriptionsProtocol: 'WS' } : false,
+    graphiql: isDev ? { subscriptionsProtocol: 'WS', title: 'fin-line GraphiQL' } : false,
+    // GraphiQL from the installed package, not a CDN: it works offline.
+    renderGraphiQL: cachedGraphiQL,
     landingPage: false,
     // Always on: only GraphQLErrors (user errors) reach clients; dev adds the original error.
     maskedErrors: { isDev },
@@ -114,6 +128,9 @@ export function createApp(deps: AppDeps): App {
           timeoutMs: deps.readinessTimeoutMs ?? 1000,
         }),
       }),
+      useConsole({ settings: consoleSettings(config, graphqlEndpoint) }),
+      // Before the rate limit: a hash-only request is charged by the operation it names.
+      ...persisted.plugins,
       useRateLimit({ admission, identify: auth.clientId }),
       useGraphQLMetrics({ registry }),
       ...useQueryLimits(config.graphql),
@@ -126,6 +143,7 @@ export function createApp(deps: AppDeps): App {
     server,
     yoga,
     logger,
+    resolveQuery: (query, extensions) => persisted.resolve(query, extensions),
     authenticate: (connectionParams, request) =>
       auth.authenticator.authenticate(request.headers, connectionParams),
     // Operations over a socket skip the HTTP plugin chain: same admission, checked here, before
@@ -163,4 +181,13 @@ export function createApp(deps: AppDeps): App {
       await yoga.dispose();
     },
   };
+}
+
+let graphiqlPage: { key: string; html: string } | undefined;
+
+/** The GraphiQL page (about 9 MB, its scripts inline) is rendered once per set of options. */
+function cachedGraphiQL(options: GraphiQLOptions): string {
+  const key = JSON.stringify(options);
+  if (graphiqlPage?.key !== key) graphiqlPage = { key, html: renderGraphiQL(options) };
+  return graphiqlPage.html;
 }

@@ -19,6 +19,8 @@ export type Caller = Principal;
  */
 export interface HistoryArchive {
   history(ticker: string, fromMs: number, toMs: number, limit: number): Promise<StoredTick[]>;
+  /** The archived (manifested) UTC days, ascending; for the console's archive view. */
+  coverage?(): Promise<{ readonly archivedDays: readonly string[] }>;
 }
 
 /** Process-wide services, built once by createServices. */

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { API_SCRIPTS, createRedis } from '../lib/redis';
 import { createApp } from './app';
+import { answerHelp } from '../lib/cli';
 
 let logger: Logger | undefined;
 
@@ -62,6 +63,12 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'api',
+  `usage: npm run api
+  the GraphQL API, the operations console and GraphiQL on API_HOST:API_PORT;
+  configuration from the environment (docs/configuration.md)`,
+);
 main().catch((err: unknown) => {
   // A ConfigError arrives before the configured logger exists.
   reportStartupError(

@@ -42,13 +42,20 @@ export function decodeCursor(kind: CursorKind, cursor: string, argumentName = 'a
 /** A page of a list in Relay's connection shape. */
 export interface Connection<T> {
   readonly edges: readonly { readonly cursor: string; readonly node: T }[];
-  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly pageInfo: {
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
 }
 
 /**
  * Builds a page. `scannedTo` is the position where the scan stopped when it stopped before
  * filling the page (a filter matched little within the scan budget): the client continues
- * from there, so endCursor can point past the last returned node.
+ * from there, so endCursor can point past the last returned node. `after` is the page's
+ * `after` argument: lists page forward only, so items precede the page exactly when it was
+ * asked for after a cursor (Relay lets `hasPreviousPage` say so when it is cheap).
  */
 export function connection<T>(
   kind: CursorKind,
@@ -56,6 +63,7 @@ export function connection<T>(
   positionOf: (node: T) => string,
   hasNextPage: boolean,
   scannedTo?: string,
+  after?: string | null,
 ): Connection<T> {
   const edges = nodes.map((node) => ({ cursor: encodeCursor(kind, positionOf(node)), node }));
   const last = scannedTo ?? (nodes.length > 0 ? positionOf(nodes[nodes.length - 1]!) : undefined);
@@ -63,6 +71,8 @@ export function connection<T>(
     edges,
     pageInfo: {
       hasNextPage,
+      hasPreviousPage: after != null,
+      startCursor: edges[0]?.cursor ?? null,
       endCursor: last === undefined ? null : encodeCursor(kind, last),
     },
   };

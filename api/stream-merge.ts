@@ -157,7 +157,16 @@ export async function mergeNewestFirst<T>(
     const below = new Array<string>(o.partitions).fill(previousStreamId(frontier));
     endCursor = cursorAt(below, certain - 1);
   }
-  return { edges, pageInfo: { hasNextPage, endCursor } };
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      endCursor,
+      // Lists page forward only: something precedes the page exactly when it began after a cursor.
+      hasPreviousPage: o.after !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+    },
+  };
 }
 
 /** Reads one partition backwards until it has `need` matches, runs out, or examined `share`. */

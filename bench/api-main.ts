@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { findRedisServer, freePort, startRedisServer } from '../lib/devstack';
 import { benchApi, type LoadResult } from './api';
 import { median } from './stats';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run bench:api`: quote(ticker) latency at a fixed rate and flat-out throughput through
@@ -53,6 +54,11 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'bench:api',
+  `usage: npm run bench:api
+  the API benchmark alone (docs/benchmarks.md)`,
+);
 main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

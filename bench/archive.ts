@@ -291,7 +291,12 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+  process.stdout.write(
+    'usage: npm run bench:archive [-- EVENTS]\n  one day of EVENTS ticks (default 10,000,000) copied to Parquet and PostgreSQL (docs/archive.md)\n',
+  );
+  process.exit(0);
+} else if (process.argv[2] === '--child') {
   const measure = process.argv[3] as Measure;
   child(measure, process.env, Number(process.argv[4])).then(
     (s) => {

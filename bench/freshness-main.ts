@@ -6,6 +6,7 @@ import {
 } from '@temporalio/worker';
 import { benchFreshness } from './freshness';
 import { startBenchStack } from './stack';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npx tsx bench/freshness-main.ts`: one run of {@link benchFreshness} on a stack of its own.
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'bench:freshness',
+  `usage: npx tsx bench/freshness-main.ts
+  end-to-end freshness alone (docs/benchmarks.md)`,
+);
 main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

@@ -11,6 +11,7 @@ import { redisXaddRate } from './redis-baseline';
 import { startBenchStack } from './stack';
 import { benchStage } from './stages';
 import { median } from './stats';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run bench`: throughput of ingest, normalize and anomaly detection on a local stack of
@@ -172,6 +173,11 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'bench',
+  `usage: npm run bench
+  ingest, stage, freshness and API benchmarks on a stack of their own; settings BENCH_* (docs/benchmarks.md)`,
+);
 main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

@@ -9,7 +9,10 @@ const USAGE = `usage: npm run api-keys -- <command>
   create --name <name> --role <viewer|operator|admin> [--json]
       prints the key on stdout (shown only this once) and its id on stderr
   list [--json]     every key, without secrets
-  revoke <id>       refuses the key from now on (within API_KEY_CACHE_MS in running APIs)`;
+  revoke <id> [--json]
+      refuses the key from now on (within API_KEY_CACHE_MS in running APIs)
+--json prints one JSON value on stdout (create: the key's id, name, role and the key itself).
+Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 /** A mistake in the command line: usage on stderr, exit 2. */
 class UsageError extends Error {}
@@ -83,7 +86,11 @@ async function main(argv: string[]): Promise<void> {
         try {
           const info = await store.revokeApiKey(id);
           await record('revoke', { id }, { ok: true });
-          console.log(`revoked ${info.id} (name ${info.name}) at ${info.revokedAt ?? '?'}`);
+          console.log(
+            values.json
+              ? JSON.stringify(info)
+              : `revoked ${info.id} (name ${info.name}) at ${info.revokedAt ?? '?'}`,
+          );
         } catch (err) {
           if (err instanceof ApiKeyNotFoundError) {
             await record('revoke', { id }, { ok: false, code: 'NOT_FOUND', message: err.message });

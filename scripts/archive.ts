@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import type { Activities } from '../activities';
@@ -19,6 +18,7 @@ import {
   RestoreError,
 } from '../lib/archive';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { progressAllowed, runCli, UsageError } from '../lib/cli';
 import { loadSectors } from '../lib/reference';
 import { keysOf, createRedis } from '../lib/redis';
 
@@ -29,19 +29,29 @@ const USAGE = `usage:
                                                             (--direct: start the day workflows one by one instead)
   npm run archive -- restore  --day YYYY-MM-DD [--stream NAME] [--replace]
                                                             put an archived day back into a Redis stream
-                                                            (default restored:normalized:<day>)`;
+                                                            (default restored:normalized:<day>)
+Results go to stdout as JSON; progress bars to stderr, on a terminal only.
+Exit codes: 0 done, 1 failed, 2 usage error (a bad command, option or day).`;
 
-/** A mistake in the command line: usage, exit 2. */
-class UsageError extends Error {}
+/** The part of a progress bar the commands use. */
+type Bar = Pick<SingleBar, 'start' | 'update' | 'stop'>;
+const NO_BAR: Bar = { start: () => undefined, update: () => undefined, stop: () => undefined };
 
-function bar(format: string): SingleBar {
-  return new SingleBar({
-    format,
-    hideCursor: true,
-    noTTYOutput: true, // CI logs get a line every few seconds
-    notTTYSchedule: 5000,
-    etaBuffer: 50,
-  });
+/** A progress bar on a terminal; nothing in a pipe or a log (the JSON result says it all). */
+function bar(format: string): Bar {
+  if (!progressAllowed()) return NO_BAR;
+  return new SingleBar({ format, hideCursor: true, etaBuffer: 50 });
+}
+
+/** A day argument, checked before anything runs: a bad one is a usage error. */
+function dayArg(name: string, day: string): string {
+  try {
+    dayRange(day);
+  } catch (err) {
+    if (err instanceof BadDayError) throw new UsageError(`--${name}: ${err.message}`);
+    throw err;
+  }
+  return day;
 }
 
 async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -206,56 +216,46 @@ async function restore(
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      day: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      stream: { type: 'string' },
-      replace: { type: 'boolean', default: false },
-      direct: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command] = positionals;
-  if (values.help || !command) throw new UsageError('');
-  const config = loadConfig();
-  const need = (name: 'day' | 'from' | 'to'): string => {
-    const v = values[name];
-    if (!v) throw new UsageError(`${command} needs --${name}`);
-    return v;
-  };
-  switch (command) {
-    case 'archive':
-      return archive(config, need('day'));
-    case 'backfill':
-      return backfill(config, need('from'), need('to'), values.direct);
-    case 'restore':
-      return restore(config, need('day'), values.stream, values.replace);
-    default:
+runCli({
+  name: 'archive',
+  usage: USAGE,
+  positionals: true,
+  options: {
+    day: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    stream: { type: 'string' },
+    replace: { type: 'boolean', default: false },
+    direct: { type: 'boolean', default: false },
+  },
+  async run({ positionals, values }) {
+    const [command, extra] = positionals;
+    if (!command) throw new UsageError('');
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+    if (!['archive', 'backfill', 'restore'].includes(command)) {
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  }
-}
-
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-      if (err.message) process.stderr.write(`archive: ${err.message}\n`);
-      process.stderr.write(`${USAGE}\n`);
-      process.exit(2);
     }
+    const need = (name: 'day' | 'from' | 'to'): string => {
+      const v = values[name];
+      if (!v) throw new UsageError(`${command} needs --${name}`);
+      return dayArg(name, v);
+    };
+    const config = loadConfig();
+    switch (command) {
+      case 'archive':
+        return archive(config, need('day'));
+      case 'backfill':
+        return backfill(config, need('from'), need('to'), values.direct === true);
+      default:
+        return restore(config, need('day'), values.stream, values.replace === true);
+    }
+  },
+  describeError(err) {
     const failure =
       err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : undefined;
     const cause = failure instanceof Error ? failure : undefined;
-    const message =
-      err instanceof ConfigError || err instanceof BadDayError || err instanceof RestoreError
-        ? err.message
-        : `${err instanceof Error ? err.message : String(err)}${cause ? `: ${cause.message}` : ''}`;
-    process.stderr.write(`archive: ${message}\n`);
-    process.exit(1);
+    return err instanceof ConfigError || err instanceof BadDayError || err instanceof RestoreError
+      ? err.message
+      : `${err instanceof Error ? err.message : String(err)}${cause ? `: ${cause.message}` : ''}`;
   },
-);
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import ts from 'typescript';
 import { PROJECT_ROOT } from '../lib/devstack/binaries';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run lint` step: fails when the project's import graph has a circle. Type-only imports
@@ -76,4 +77,9 @@ function stronglyConnected(graph: Map<string, string[]>): string[][] {
   return out;
 }
 
+answerHelp(
+  'check-import-cycles',
+  `usage: tsx scripts/check-import-cycles.ts
+  fails (exit 1) when the import graph of the files in tsconfig.json has a circle; part of npm run lint`,
+);
 process.exit(main());

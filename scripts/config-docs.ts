@@ -4,6 +4,7 @@ import * as markdown from 'prettier/plugins/markdown';
 import { format } from 'prettier/standalone';
 import type { Options } from 'prettier';
 import { configReference } from '../lib/config/reference';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run docs:config`: writes docs/configuration.md from the declarations in lib/config/,
@@ -27,4 +28,11 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${CONFIG_DOCS_PATH}\n`);
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  answerHelp(
+    'docs:config',
+    `usage: npm run docs:config
+  writes docs/configuration.md from the declarations in lib/config/`,
+  );
+  void main();
+}

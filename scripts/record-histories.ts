@@ -26,6 +26,7 @@ import {
   setSymbolsUpdate,
   stopSignal,
 } from '../contract';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
@@ -246,6 +247,11 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'record-histories',
+  `usage: npm run record-histories
+  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/`,
+);
 main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

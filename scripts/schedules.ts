@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { bootstrapWorkflows } from '../clients';
+import { answerHelp } from '../lib/cli';
 
 /**
  * Creates (or updates) the nightly archive Schedule and starts the simulator feed and the
@@ -19,6 +20,12 @@ async function main(): Promise<void> {
   }
 }
 
+answerHelp(
+  'schedules',
+  `usage: npm run schedules
+  creates or updates the nightly archive Schedule and starts the simulator feed and the pipeline
+  unless they run (idempotent); configuration from the environment (docs/configuration.md)`,
+);
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

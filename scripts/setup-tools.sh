@@ -4,6 +4,8 @@
 #   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get;
 #   - PostgreSQL server binaries (initdb, postgres; the archive's postgres sink and its tests):
 #     pg_config's bindir or /usr/lib/postgresql/*/bin, else Debian's postgresql when root;
+#   - Chromium for the browser tests (playwright-core drives /usr/bin/chromium): Debian's
+#     chromium when root and it is missing;
 #   - promtool (the Prometheus config, rule and metrics checker of npm test): on PATH, else
 #     Debian's prometheus package when root;
 #   - helm and compose-spec (the Helm chart's and docker-compose.yml's validators of npm test):
@@ -104,6 +106,16 @@ fi
 # What only the test suite uses (validators of deploy/, docker-compose.yml and /metrics):
 # `npm test` and `.ci/run` ask for it with the argument `test`; `npm start` does not wait for it.
 if [ "${1:-}" = "test" ]; then
+  CHROMIUM=/usr/bin/chromium
+  if [ ! -x "$CHROMIUM" ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's chromium (browser tests)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      log "chromium not found at $CHROMIUM: the browser tests need it, e.g.: sudo apt-get install -y chromium"
+    fi
+  fi
   if ! command -v promtool >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       log "installing Debian's prometheus (for promtool)"
@@ -167,6 +179,7 @@ log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 log "postgresql: $pg_path ($("$pg_path/postgres" --version))"
 if [ "${1:-}" = "test" ]; then
+  if [ -x "$CHROMIUM" ]; then log "chromium: $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n1))"; fi
   log "promtool: $promtool_path ($("$promtool_path" --version 2>&1 | head -n1))"
   log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
   log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRedis, hasLegacyLayout, keysOf, migrateToPartitions } from '../lib/redis';
 import { bootstrapWorkflows, stopLegacyPipeline } from '../clients';
 import { pipelineWorkflowId } from '../contract';
+import { answerHelp } from '../lib/cli';
 
 /**
  * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless
@@ -181,6 +182,7 @@ function printUrls(config: Config, logDir: string): void {
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
     `  Pipelines       ${pipelineWorkflowId(config.pipeline.workflowId, 0)}${config.pipeline.partitions > 1 ? ` … ${pipelineWorkflowId(config.pipeline.workflowId, config.pipeline.partitions - 1)}` : ''} (PIPELINE_PARTITIONS=${config.pipeline.partitions}; ${config.redis.clusterNodes ? `Redis Cluster ${config.redis.clusterNodes.join(',')}` : config.redis.url})`,
+    `  Console         http://${config.api.host}:${config.api.port}/ (feeds, pipeline, live quotes and anomalies, failed batches)`,
     `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
     config.api.auth.mode === 'dev'
       ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`
@@ -196,4 +198,11 @@ function printUrls(config: Config, logDir: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+answerHelp(
+  'start',
+  `usage: npm start
+  the whole pipeline on the local simulator: Temporal and Redis (unless already listening), the
+  worker, the GraphQL API with the console, and the simulator; prints the URLs; Ctrl-C stops it.
+  Configuration from the environment (docs/configuration.md).`,
+);
 void main();

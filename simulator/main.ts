@@ -2,6 +2,7 @@ import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { createSimulator } from './server';
+import { answerHelp } from '../lib/cli';
 
 let logger: Logger | undefined;
 
@@ -43,6 +44,12 @@ async function main(): Promise<void> {
   );
 }
 
+answerHelp(
+  'simulator',
+  `usage: npm run simulator
+  the market simulator: WebSocket feed and HTTP control API on SIMULATOR_HOST:SIMULATOR_PORT;
+  configuration from the environment (docs/configuration.md)`,
+);
 main().catch((err: unknown) => {
   // A ConfigError arrives before the configured logger exists.
   const log = logger ?? createLogger({ level: 'info', name: 'simulator' });

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry, startMetricsServer } from '../lib/metrics';
 import { PinoTemporalLogger } from '../lib/temporal/logger';
 import { buildWorker } from './build-worker';
+import { answerHelp } from '../lib/cli';
 import { registerWorkerCollectors, temporalSdkMetrics } from './collectors';
 import { workerReadiness, type WorkerReadinessTarget } from './readiness';
 
@@ -65,6 +66,12 @@ async function main(logger: Logger): Promise<void> {
   }
 }
 
+answerHelp(
+  'worker',
+  `usage: npm run worker
+  the Temporal worker (workflows and activities on TEMPORAL_TASK_QUEUE) with /metrics on
+  WORKER_METRICS_PORT; configuration from the environment (docs/configuration.md)`,
+);
 const logger = createLogger({ level: 'info', name: 'worker' });
 main(logger).catch((err: unknown) => {
   reportStartupError(err, 'worker failed', logger);

@@ -113,6 +113,7 @@ const history: Resolver<unknown, HistoryArgs, Connection<StoredTick>> = async (_
     (t) => (fromArchive.has(t) ? `a${t.ts}_${t.id}` : t.id),
     hasMore,
     stoppedAt,
+    args.after,
   );
 };
 

@@ -1,5 +1,6 @@
 import { adminResolvers } from './admin';
 import { anomalyResolvers } from './anomalies';
+import { consoleResolvers } from './console';
 import { historyResolvers } from './history';
 import { mutationResolvers } from './mutations';
 import { operationResolvers } from './operations';
@@ -22,6 +23,7 @@ export const resolvers = {
     ...operationResolvers.Query,
     ...pipelineResolvers.Query,
     ...adminResolvers.Query,
+    ...consoleResolvers.Query,
   },
   Mutation: { ...mutationResolvers.Mutation, ...adminResolvers.Mutation },
   Subscription: subscriptionResolvers.Subscription,
@@ -29,7 +31,9 @@ export const resolvers = {
   Anomaly: anomalyResolvers.Anomaly,
   Tick: historyResolvers.Tick,
   Feed: operationResolvers.Feed,
-  FailedBatch: operationResolvers.FailedBatch,
+  FailedBatch: { ...operationResolvers.FailedBatch, ...consoleResolvers.FailedBatch },
+  FailedBatchConnection: consoleResolvers.FailedBatchConnection,
+  DeadLetterConnection: consoleResolvers.DeadLetterConnection,
   DeadLetter: operationResolvers.DeadLetter,
   AuditEntry: adminResolvers.AuditEntry,
 };

@@ -73,7 +73,7 @@ const quotes: Resolver<
   const rest = start < 0 ? [] : all.slice(start);
   const page = rest.slice(0, first);
   return {
-    ...connection('ticker', page, (q) => q.ticker, rest.length > first),
+    ...connection('ticker', page, (q) => q.ticker, rest.length > first, undefined, args.after),
     totalCount: all.length,
   };
 };

@@ -50,6 +50,16 @@ export interface FeedView {
   readonly status: FeedStatus | null;
 }
 
+/** One workflow execution as Temporal describes it (the newest run of its id). */
+export interface WorkflowRunView {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, ... */
+  readonly workflowStatus: string;
+  readonly startTime: Date;
+  readonly closeTime: Date | null;
+}
+
 /** One partition's pipeline workflow (`<base>-p<N>`) and, when it answers, its status. */
 export interface PipelinePartitionView {
   readonly partition: number;
@@ -78,6 +88,8 @@ export interface WorkflowOps {
   signalFeed(name: string, signal: SignalDefinition): Promise<WorkflowRef>;
   replayBatch(batchId: string): Promise<WorkflowRef>;
   triggerArchive(day: string): Promise<WorkflowRef>;
+  /** The newest run of a workflow id of this deployment's task queue, or undefined. */
+  run(workflowId: string): Promise<WorkflowRunView | undefined>;
   /** True when the server answers. */
   ping(timeoutMs: number): Promise<boolean>;
 }
@@ -261,6 +273,24 @@ export function createWorkflowOps(
         // An archive of the day is running: the operator's intent is met, report that run.
         const d = await workflowHandle(client, archiveDayWorkflow, r.workflowId).describe();
         return { workflowId: r.workflowId, runId: d.runId, started: false };
+      }),
+
+    run: (workflowId) =>
+      guarded('describe workflow', async () => {
+        try {
+          const d = await client.workflow.getHandle(workflowId).describe();
+          if (d.taskQueue !== taskQueue) return undefined;
+          return {
+            workflowId,
+            runId: d.runId,
+            workflowStatus: d.status.name,
+            startTime: d.startTime,
+            closeTime: d.closeTime ?? null,
+          };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        }
       }),
 
     async ping(timeoutMs) {

@@ -24,6 +24,11 @@ export interface WsTransportOptions {
     connectionParams: Readonly<Record<string, unknown>> | undefined,
     request: IncomingMessage,
   ) => Promise<Caller>;
+  /**
+   * The document to run for a subscribe payload (persisted operations: `query` may be empty
+   * when `extensions` names a hash), or the error that refuses it.
+   */
+  readonly resolveQuery?: (query: string, extensions: unknown) => string | GraphQLError;
   /** Checks an operation before it runs (rate limit); returns the error that refuses it. */
   readonly admit: (caller: Caller, request: IncomingMessage) => Promise<GraphQLError | undefined>;
 }
@@ -86,9 +91,13 @@ export function attachWebSocketTransport(opts: WsTransportOptions): { close(): P
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } =
           opts.yoga.getEnveloped({ ...initial, params: payload }) as unknown as Enveloped;
+        const query = opts.resolveQuery
+          ? opts.resolveQuery(payload.query, payload.extensions)
+          : payload.query;
+        if (typeof query !== 'string') return [query];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (err) {
           return [err as GraphQLError];
         }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { int, section, setting } from './setting';
 
 /** What one GraphQL request may ask for, and the latest-quote cache. */
@@ -39,5 +40,20 @@ export const graphql = section('GraphQL', {
     'GRAPHQL_MAX_BODY_BYTES',
     int(1_048_576, 1024),
     'largest request body accepted (413 above; a body of unknown length gets 411)',
+  ),
+  persistedOperations: setting(
+    'GRAPHQL_PERSISTED_OPERATIONS',
+    z.enum(['apq', 'allowlist']).default('apq'),
+    "`apq`: any document, and automatic persisted queries (a document registered once is then sent by its SHA-256); `allowlist`: only the console's operations and those of `GRAPHQL_PERSISTED_OPERATIONS_FILE`, by hash or as their exact text",
+  ),
+  persistedOperationsFile: setting(
+    'GRAPHQL_PERSISTED_OPERATIONS_FILE',
+    z.string().min(1).optional(),
+    'JSON object of SHA-256 hex → GraphQL document, added to the allow-list',
+  ),
+  apqCacheSize: setting(
+    'GRAPHQL_APQ_CACHE_SIZE',
+    int(1000, 1, 1_000_000),
+    'documents the automatic persisted queries remember per API process (least recently used go)',
   ),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { port, section, setting, text } from './setting';
+import { derived, port, section, setting, text } from './setting';
 
 /** The Temporal server and where the work is queued. */
 export const temporal = section('Temporal', {
@@ -21,5 +21,15 @@ export const temporal = section('Temporal', {
     'TEMPORAL_UI_PORT',
     port(8233),
     'Web UI port of the dev server `npm start` starts',
+  ),
+  uiUrl: derived(
+    'TEMPORAL_UI_URL',
+    z.url({ protocol: /^https?$/ }).optional(),
+    'base URL of the Temporal Web UI, for the links the console and `npm start` show',
+    {
+      doc: '`http://<TEMPORAL_ADDRESS host>:${TEMPORAL_UI_PORT}`',
+      of: (env) =>
+        `http://${String(env.TEMPORAL_ADDRESS).split(':')[0]}:${String(env.TEMPORAL_UI_PORT)}`,
+    },
   ),
 });

@@ -44,6 +44,30 @@ function cli(env: Env, ...args: string[]): Promise<Run> {
   });
 }
 
+/** The same under a pseudo-terminal (util-linux script(1)): stdout carries both streams. */
+function onTerminal(env: Env, ...args: string[]): Promise<Run> {
+  const command = [
+    process.execPath,
+    '--import',
+    'tsx',
+    join(PROJECT_ROOT, 'scripts/archive.ts'),
+    ...args,
+  ]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 describe('archive CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fin-line-archive-cli-'));
   const env = testEnv({ ARCHIVE_DIR: dir, ARCHIVE_RETENTION_DAYS: '30' });
@@ -74,7 +98,8 @@ describe('archive CLI', () => {
   it('archive --day runs the day workflow to the end and prints its outcome', async () => {
     const r = await cli(env, 'archive', '--day', days[0]!);
     expect(r.stderr).toContain(`archive-${days[0]}`);
-    expect(r.stderr).toContain('100%'); // the progress bar (stderr)
+    // Progress bars only on a terminal: through a pipe, the result alone.
+    expect(r.stderr).not.toContain('100%');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       day: days[0],
@@ -89,7 +114,7 @@ describe('archive CLI', () => {
   it('restore --day puts the day back into a stream, once; --replace does it again', async () => {
     const r = await cli(env, 'restore', '--day', days[0]!);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('100% | 400/400 ticks'); // the progress bar (stderr)
+    expect(r.stderr).not.toContain('400/400 ticks'); // no progress bar off a terminal
     const stream = fx.keys.restoredEvents(days[0]!);
     expect(JSON.parse(r.stdout)).toEqual({ day: days[0], stream, restored: 400 });
     const back = (await fx.redis.xrange(stream, '-', '+')) as [string, string[]][];
@@ -102,6 +127,10 @@ describe('archive CLI', () => {
     const replaced = await cli(env, 'restore', '--day', days[0]!, '--replace');
     expect(replaced.code).toBe(0);
     expect(await fx.redis.xlen(stream)).toBe(400);
+    // On a terminal (script(1) gives it one) the progress bar draws.
+    const tty = await onTerminal(env, 'restore', '--day', days[0]!, '--replace');
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toContain('100% | 400/400 ticks');
   });
 
   it('backfill --direct archives each day of the range', async () => {
@@ -116,7 +145,7 @@ describe('archive CLI', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/archive needs --day[\s\S]*usage:/);
     const bad = await cli(env, 'archive', '--day', '2026-13-01');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // a bad day is a usage error
     expect(bad.stderr).toMatch(/bad day "2026-13-01"/);
     const missing = await cli(env, 'restore', '--day', '2020-01-01');
     expect(missing.code).toBe(1);
