@@ -1,28 +1,23 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
-import type { ParquetType } from '@dsnp/parquetjs/dist/lib/declare';
 import {
-  anomalyValues,
   byPartitionThenId,
   byTsThenId,
   canonicalTick,
   createParquetSink,
   dayRange,
-  partitionValue,
   readerOver,
   RowDigest,
   START_POSITION,
-  tickValues,
-  type ArchiveManifestV1,
   type ArchivedAnomaly,
   type ArchivedTick,
   type ArchiveManifest,
   type ArchiveSink,
 } from '../../../lib/archive';
 import { collidingIds, TICKERS } from '../../support/archive-data';
+import { writeDayBeforePartitions } from '../../support/archive-v1';
 
 const DAY = '2026-11-20';
 
@@ -261,7 +256,7 @@ describe('Parquet sink', () => {
     const old = '2026-11-19';
     const ticks = ticksOf(old, 50, '', 1);
     const anomalies = anomaliesOf(ticks).map((a) => ({ ...a, feed: '' }));
-    await writeOldDay(dir, old, ticks, anomalies);
+    await writeDayBeforePartitions({ sink: 'parquet', dir }, old, ticks, anomalies);
     // A day archived after, beside it.
     const w = await sink.openDay(DAY);
     await w.appendTicks(ticksOf(DAY, 40));
@@ -313,112 +308,3 @@ describe('Parquet sink', () => {
     }
   });
 });
-
-/**
- * A day as the archive wrote it before partitions: the columns of that release (no
- * `partition`, anomalies without `feed`) and its version-1 manifest, whose digest is over the
- * canonical lines of that release.
- */
-async function writeOldDay(
-  dir: string,
-  day: string,
-  ticks: readonly ArchivedTick[],
-  anomalies: readonly ArchivedAnomaly[],
-): Promise<void> {
-  const col = (type: ParquetType, optional = false) =>
-    ({ type, compression: 'SNAPPY', optional }) as const;
-  const tickSchema = new ParquetSchema({
-    id: col('UTF8'),
-    ticker: col('UTF8'),
-    kind: col('UTF8'),
-    price: col('UTF8'),
-    size: col('UTF8', true),
-    bid: col('UTF8', true),
-    ask: col('UTF8', true),
-    ts: col('TIMESTAMP_MILLIS'),
-    source: col('UTF8'),
-    feed: col('UTF8'),
-    seq: col('UTF8'),
-    raw_id: col('UTF8'),
-  });
-  const anomalySchema = new ParquetSchema({
-    id: col('UTF8'),
-    type: col('UTF8'),
-    severity: col('UTF8'),
-    ticker: col('UTF8'),
-    price: col('UTF8'),
-    statistic: col('DOUBLE'),
-    threshold: col('DOUBLE'),
-    ts: col('TIMESTAMP_MILLIS'),
-    source_ids: col('UTF8'),
-    detected_at: col('TIMESTAMP_MILLIS'),
-  });
-  const bySector = new Map<string, ArchivedTick[]>();
-  for (const t of ticks) bySector.set(t.sector, [...(bySector.get(t.sector) ?? []), t]);
-  for (const [sector, rows] of bySector) {
-    const d = join(dir, 'ticks', `date=${day}`, `sector=${partitionValue(sector)}`);
-    mkdirSync(d, { recursive: true });
-    const w = await ParquetWriter.openFile(tickSchema, join(d, 'part-00000.parquet'));
-    for (const t of rows) {
-      await w.appendRow({
-        id: t.id,
-        ticker: t.ticker,
-        kind: t.kind,
-        price: t.price,
-        size: t.size,
-        bid: t.bid,
-        ask: t.ask,
-        ts: new Date(t.ts),
-        source: t.source,
-        feed: t.feed,
-        seq: t.seq,
-        raw_id: t.rawId,
-      });
-    }
-    await w.close();
-  }
-  const ad = join(dir, 'anomalies', `date=${day}`);
-  mkdirSync(ad, { recursive: true });
-  const w = await ParquetWriter.openFile(anomalySchema, join(ad, 'part-00000.parquet'));
-  for (const a of anomalies) {
-    await w.appendRow({
-      id: a.id,
-      type: a.type,
-      severity: a.severity,
-      ticker: a.ticker,
-      price: a.price,
-      statistic: a.statistic,
-      threshold: a.threshold,
-      ts: new Date(a.ts),
-      source_ids: a.sourceIds.join(','),
-      detected_at: new Date(a.detectedAt),
-    });
-  }
-  await w.close();
-  const digest = (lines: string[]) => {
-    const d = new RowDigest();
-    lines.forEach((l) => d.add(l));
-    return d.state();
-  };
-  const v1: ArchiveManifestV1 = {
-    version: 1,
-    day,
-    sink: 'parquet',
-    ticks: {
-      stream: 'normalized:events',
-      fromId: ticks[0]!.id,
-      toId: ticks[ticks.length - 1]!.id,
-      digest: digest(ticks.map((t) => JSON.stringify([t.id, ...tickValues(t)]))),
-    },
-    anomalies: {
-      stream: 'anomalies:events',
-      fromId: anomalies[0]!.id,
-      toId: anomalies[anomalies.length - 1]!.id,
-      digest: digest(anomalies.map((a) => JSON.stringify([a.id, ...anomalyValues(a)]))),
-    },
-    sourceComplete: true,
-    verifiedAt: 1,
-  };
-  mkdirSync(join(dir, 'manifests'), { recursive: true });
-  writeFileSync(join(dir, 'manifests', `date=${day}.json`), `${JSON.stringify(v1, null, 2)}\n`);
-}

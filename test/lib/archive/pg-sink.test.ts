@@ -8,14 +8,19 @@ import {
   migrate,
   QuoteRepository,
   readerOver,
+  RowDigest,
   SCHEMA_VERSION,
   START_POSITION,
-  tickValues,
   type ArchivedAnomaly,
   type ArchivedTick,
   type ArchiveManifest,
 } from '../../../lib/archive';
 import { collidingIds, TICKERS } from '../../support/archive-data';
+import {
+  anomaliesBeforePartitions,
+  ticksBeforePartitions,
+  writeDayBeforePartitions,
+} from '../../support/archive-v1';
 import { startPgFixture, type PgFixture } from '../../support/postgres';
 
 /**
@@ -188,89 +193,36 @@ describe('PostgreSQL sink and QuoteRepository', () => {
   it('migrates an archive written before partitions: its rows become partition 0, its days stay archived', async () => {
     const url = await pg.database('upgrade');
     const day = '2026-11-18';
-    const old = ticksOf(day, 40, 1);
+    const old = ticksBeforePartitions(day, 40);
+    const oldAnomalies = anomaliesBeforePartitions(old);
     const pool = new Pool({ connectionString: url });
     try {
-      // The schema and rows of the release before partitions.
-      expect(await migrate(pool, 1)).toBe(1);
-      for (const t of old) {
-        const [ms, seq] = t.id.split('-');
-        await pool.query(
-          `INSERT INTO archive_ticks (stream_ms, stream_seq, ticker, kind, price, size, bid, ask,
-             ts_ms, sector, source, feed, seq, raw_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [ms, seq, ...tickValues(t)],
-        );
-      }
-      await pool.query(
-        `INSERT INTO archive_anomalies (stream_ms, stream_seq, type, severity, ticker, price,
-           statistic, threshold, ts_ms, source_ids, detected_at)
-         VALUES ($1, $2, 'price_jump', 'high', 'AAPL', '1.5', 9.5, 8, $3, $4, $5)`,
-        [...old[0]!.id.split('-'), old[0]!.ts, old[0]!.id, old[0]!.ts + 1],
-      );
-      const v1 = {
-        version: 1,
-        day,
-        sink: 'postgres',
-        ticks: {
-          stream: 'normalized:events',
-          fromId: old[0]!.id,
-          toId: old[39]!.id,
-          digest: { count: 40, sum: '00000000000000ff' },
-        },
-        anomalies: {
-          stream: 'anomalies:events',
-          fromId: old[0]!.id,
-          toId: old[0]!.id,
-          digest: { count: 1, sum: '0000000000000001' },
-        },
-        sourceComplete: true,
-        verifiedAt: 1,
-      };
-      await pool.query('INSERT INTO archive_manifests (day, manifest) VALUES ($1, $2)', [
-        day,
-        JSON.stringify(v1),
-      ]);
+      expect(await migrate(pool, 1)).toBe(1); // the schema of the release before partitions
     } finally {
       await pool.end();
     }
+    await writeDayBeforePartitions({ sink: 'postgres', url }, day, old, oldAnomalies);
 
     const sink = await createPgSink({ url }); // migrates to the current schema
     try {
       expect(await all(sink.scanTicks(day))).toEqual(old);
-      expect(await all(sink.scanAnomalies(day))).toEqual([
+      expect(await all(sink.scanAnomalies(day))).toEqual(oldAnomalies); // feed '', partition 0
+      expect(await sink.listDays()).toEqual([day]);
+      const manifest = await sink.readManifest(day);
+      expect(manifest).toMatchObject({ version: 1, partitions: 1 });
+      expect(manifest?.ticks.streams).toEqual([
         {
-          id: old[0]!.id,
-          type: 'price_jump',
-          severity: 'high',
-          ticker: 'AAPL',
-          feed: '',
-          price: '1.5',
-          statistic: 9.5,
-          threshold: 8,
-          ts: old[0]!.ts,
-          sourceIds: [old[0]!.id],
-          detectedAt: old[0]!.ts + 1,
           partition: 0,
+          stream: 'normalized:events',
+          fromId: old[0]!.id,
+          toId: old[39]!.id,
+          count: 40,
         },
       ]);
-      expect(await sink.listDays()).toEqual([day]);
-      expect(await sink.readManifest(day)).toMatchObject({
-        version: 1,
-        partitions: 1,
-        ticks: {
-          digest: { count: 40 },
-          streams: [
-            {
-              partition: 0,
-              stream: 'normalized:events',
-              fromId: old[0]!.id,
-              toId: old[39]!.id,
-              count: 40,
-            },
-          ],
-        },
-      });
+      // The digest the old manifest recorded still matches the rows read back now.
+      const digest = new RowDigest();
+      (await all(sink.scanTicks(day))).forEach((t) => digest.add(canonicalTick(t)));
+      expect(digest.state()).toEqual(manifest?.ticks.digest);
       // The same stream ids in another partition are rows of their own now.
       const p1 = old.map((t) => ({ ...t, partition: 1 }));
       expect(await sink.repository.save(p1)).toBe(40);
