@@ -7,6 +7,8 @@ const CLUSTER_SUITES = [
   '<rootDir>/test/lib/redis/commit.test.ts',
   '<rootDir>/test/workflows/pipeline.test.ts',
   '<rootDir>/test/workers/kill-pipeline.test.ts',
+  // The archive's Redis side (per-partition copy, trim, restore) on the cluster; Parquet sink only.
+  '<rootDir>/test/workflows/archive-day.test.ts',
 ];
 
 const base = {
