@@ -1,6 +1,20 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The worker's own metrics (Temporal's SDK metrics are separate). */
+/**
+ * What a pipeline stage reports while it builds a chunk. Counted when the chunk is built, so
+ * an attempt whose commit turns out to repeat an earlier one (a retry after a crash) counts
+ * its chunk again: these are rates to watch, `pipeline:stats` holds the exact totals.
+ */
+export interface StageMetrics {
+  /** A latest quote is written: the age of its tick (event time → now). */
+  freshness(feed: string, eventTimeMs: number, nowMs: number): void;
+  /** A raw event goes to the dead letters, for `reason` (free text; counted by category). */
+  deadLetter(reason: string): void;
+  /** An anomaly is detected. */
+  anomaly(type: string, severity: string): void;
+}
+
+/** The worker's own metrics (Temporal's SDK metrics are merged into /metrics separately). */
 export interface WorkerMetrics {
   readonly ingestMessages: Counter<'feed'>;
   readonly ingestEvents: Counter<'feed'>;
@@ -10,22 +24,79 @@ export interface WorkerMetrics {
   readonly batchEvents: Counter<'stage' | 'outcome'>;
   readonly batchDuration: Histogram<'stage'>;
   readonly batchesFailed: Counter<'stage'>;
-  readonly anomalies: Counter<'type'>;
+  readonly anomalies: Counter<'type' | 'severity'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly freshness: Histogram<'feed'>;
   readonly archiveEvents: Counter<'dataset' | 'sink'>;
   readonly archiveBytes: Counter<'dataset' | 'sink'>;
   readonly archiveStepDuration: Histogram<'step' | 'sink'>;
   readonly archiveTrimmed: Counter<'dataset'>;
+  /** A frame (WebSocket) or response (HTTP) arrived from `feed` at `nowMs`. */
+  feedMessage(feed: string, nowMs: number): void;
+  /** The hooks the pipeline stages call. */
+  readonly stages: StageMetrics;
 }
+
+/**
+ * The category of a dead letter's reason: the reasons are free text (they quote the payload's
+ * values), a label must have few values.
+ */
+export function deadLetterCategory(reason: string): string {
+  if (reason.startsWith('unparseable frame')) return 'unparseable_frame';
+  if (reason.startsWith('unknown adapter')) return 'unknown_adapter';
+  if (/^(unknown|missing) message type/.test(reason)) return 'unknown_message_type';
+  return 'invalid_event';
+}
+
+/** Freshness targets sit between 100 ms and a few seconds; the tail goes to 5 minutes. */
+const FRESHNESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const registers = [registry];
+  const lastMessage = new Map<string, number>();
+  const ingestMessages = new Counter({
+    name: 'finline_ingest_messages_total',
+    help: 'WebSocket frames / HTTP responses received per feed',
+    labelNames: ['feed'],
+    registers,
+  });
+  const ingestLastMessage = new Gauge({
+    name: 'finline_ingest_last_message_timestamp_seconds',
+    help: 'Unix time of the last frame or response received per feed (by this worker)',
+    labelNames: ['feed'],
+    registers,
+  });
+  new Gauge({
+    name: 'finline_ingest_last_message_age_seconds',
+    help: 'Seconds since the last frame or response received per feed (by this worker)',
+    labelNames: ['feed'],
+    registers,
+    collect() {
+      const now = Date.now();
+      for (const [feed, at] of lastMessage) this.set({ feed }, Math.max(0, (now - at) / 1000));
+    },
+  });
+  const deadLetters = new Counter({
+    name: 'finline_dead_letters_total',
+    help: 'Raw events sent to the dead letters, by reason category',
+    labelNames: ['reason'],
+    registers,
+  });
+  const anomalies = new Counter({
+    name: 'finline_anomalies_total',
+    help: 'Anomalies detected, by type and severity',
+    labelNames: ['type', 'severity'],
+    registers,
+  });
+  const freshness = new Histogram({
+    name: 'finline_freshness_seconds',
+    help: 'Age of a tick (its event time) when it is written as the latest quote (cachepub)',
+    labelNames: ['feed'],
+    buckets: FRESHNESS_BUCKETS,
+    registers,
+  });
   return {
-    ingestMessages: new Counter({
-      name: 'finline_ingest_messages_total',
-      help: 'WebSocket frames / HTTP responses received per feed',
-      labelNames: ['feed'],
-      registers,
-    }),
+    ingestMessages,
     ingestEvents: new Counter({
       name: 'finline_ingest_events_total',
       help: 'Raw events written to raw:events per feed',
@@ -69,12 +140,9 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       labelNames: ['stage'],
       registers,
     }),
-    anomalies: new Counter({
-      name: 'finline_anomalies_total',
-      help: 'Anomalies detected by type',
-      labelNames: ['type'],
-      registers,
-    }),
+    anomalies,
+    deadLetters,
+    freshness,
     archiveEvents: new Counter({
       name: 'finline_archive_events_total',
       help: 'Stream entries copied to the archive, by dataset (ticks, anomalies) and sink',
@@ -100,5 +168,22 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       labelNames: ['dataset'],
       registers,
     }),
+    feedMessage(feed, nowMs) {
+      ingestMessages.inc({ feed });
+      ingestLastMessage.set({ feed }, nowMs / 1000);
+      lastMessage.set(feed, nowMs);
+    },
+    stages: {
+      freshness(feed, eventTimeMs, nowMs) {
+        // A provider clock ahead of ours would give a negative age.
+        freshness.observe({ feed }, Math.max(0, nowMs - eventTimeMs) / 1000);
+      },
+      deadLetter(reason) {
+        deadLetters.inc({ reason: deadLetterCategory(reason) });
+      },
+      anomaly(type, severity) {
+        anomalies.inc({ type, severity });
+      },
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { createArchiveReader } from '../lib/archive';
-import { loadConfig } from '../lib/config';
+import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { API_SCRIPTS, createRedis } from '../lib/redis';
@@ -64,6 +64,10 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A ConfigError arrives before the configured logger exists.
-  (logger ?? createLogger({ level: 'info', name: 'api' })).fatal({ err }, 'api failed to start');
+  reportStartupError(
+    err,
+    'api failed to start',
+    logger ?? createLogger({ level: 'info', name: 'api' }),
+  );
   process.exit(1);
 });

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const keys = keysOf(config);
   const ts = Date.now();
   await redis.hset(
-    keys.latestQuote('AAPL'),
+    keys.forTicker('AAPL').latestQuote('AAPL'),
     ...encodeLatestQuote(
       {
         id: `${ts}-0`,

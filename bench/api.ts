@@ -85,12 +85,13 @@ export async function benchApi(opts: {
 }): Promise<ApiBenchResult> {
   const redisUrl = `redis://127.0.0.1:${opts.redisPort}`;
   const prefix = 'benchapi:';
-  const keys = createKeys(prefix);
+  const partitions = 4;
+  const keys = createKeys(prefix, partitions);
   const redis = createRedis(redisUrl);
   for (const [i, t] of TICKERS.entries()) {
     const ts = Date.now();
     await redis.hset(
-      keys.latestQuote(t),
+      keys.forTicker(t).latestQuote(t),
       ...encodeLatestQuote(
         {
           id: `${ts}-${i}`,
@@ -109,7 +110,7 @@ export async function benchApi(opts: {
       ),
     );
   }
-  await redis.sadd(keys.quoteTickers, ...TICKERS);
+  for (const t of TICKERS) await redis.sadd(keys.forTicker(t).quoteTickers, t);
   const { key } = await createApiKeyStore({ redis, keys }).createApiKey({
     name: 'bench',
     role: 'viewer',
@@ -120,6 +121,7 @@ export async function benchApi(opts: {
     LOG_LEVEL: 'warn',
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
+    PIPELINE_PARTITIONS: String(partitions),
     // Never dialled: quote(ticker) needs no Temporal, and the connection is lazy.
     TEMPORAL_ADDRESS: '127.0.0.1:1',
     API_RATE_LIMIT_PER_SECOND: '0',
@@ -135,7 +137,12 @@ export async function benchApi(opts: {
       name: 'plain-node',
       start: (p) =>
         spawnNode(
-          ['bench/plain-quote-server.ts', String(p), redisUrl, keys.latestQuote('AAPL')],
+          [
+            'bench/plain-quote-server.ts',
+            String(p),
+            redisUrl,
+            keys.forTicker('AAPL').latestQuote('AAPL'),
+          ],
           {},
         ),
       headers: {},

@@ -1,6 +1,6 @@
 import { encodeRaw, encodeTick, type Redis } from '../lib/redis';
 import { normalizeRaw } from '../lib/domain';
-import type { Keys } from '../lib/redis';
+import type { Keys, PartitionKeys } from '../lib/redis';
 
 const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'JPM', 'XOM', 'KO', 'PFE', 'BA', 'NFLX'];
 
@@ -20,13 +20,42 @@ export function* simulatorPayloads(n: number): Generator<string> {
   }
 }
 
-/** Loads `n` raw events into raw:events, pipelined in chunks. */
+/** The ticker of a simulator payload (its `S`). */
+function tickerOf(payload: string): string {
+  return (JSON.parse(payload) as { S: string }).S;
+}
+
+/**
+ * Loads items into the stream of each one's partition, pipelined per partition (a cluster
+ * pipeline keeps to one slot) in chunks.
+ */
+async function loadPartitioned<T>(
+  redis: Redis,
+  keys: Keys,
+  items: Iterable<T>,
+  route: (item: T) => string,
+  write: (pipe: ReturnType<Redis['pipeline']>, pk: PartitionKeys, item: T) => void,
+): Promise<void> {
+  const pipes = keys.all.map(() => ({ pipe: redis.pipeline(), queued: 0 }));
+  for (const item of items) {
+    const pk = keys.forTicker(route(item));
+    const p = pipes[pk.partition]!;
+    write(p.pipe, pk, item);
+    if (++p.queued === 5000) {
+      await p.pipe.exec();
+      p.pipe = redis.pipeline();
+      p.queued = 0;
+    }
+  }
+  for (const p of pipes) if (p.queued > 0) await p.pipe.exec();
+}
+
+/** Loads `n` raw events into the raw streams of their tickers' partitions. */
 export async function preloadRaw(redis: Redis, keys: Keys, n: number): Promise<void> {
-  let pipe = redis.pipeline();
   let i = 0;
-  for (const payload of simulatorPayloads(n)) {
+  await loadPartitioned(redis, keys, simulatorPayloads(n), tickerOf, (pipe, pk, payload) =>
     pipe.xadd(
-      keys.rawEvents,
+      pk.rawEvents,
       '*',
       ...encodeRaw({
         feed: 'bench',
@@ -35,31 +64,20 @@ export async function preloadRaw(redis: Redis, keys: Keys, n: number): Promise<v
         sourceId: String(++i),
         payload,
       }),
-    );
-    if (i % 5000 === 0) {
-      await pipe.exec();
-      pipe = redis.pipeline();
-    }
-  }
-  await pipe.exec();
+    ),
+  );
 }
 
-/** Loads `n` normalized ticks into normalized:events. */
+/** Loads `n` normalized ticks into the normalized streams of their tickers' partitions. */
 export async function preloadNormalized(redis: Redis, keys: Keys, n: number): Promise<void> {
   const sectors = new Map<string, string>();
-  let pipe = redis.pipeline();
   let i = 0;
-  for (const payload of simulatorPayloads(n)) {
+  await loadPartitioned(redis, keys, simulatorPayloads(n), tickerOf, (pipe, pk, payload) => {
     const r = normalizeRaw(
       { feed: 'bench', adapter: 'simulator', recvTs: 1, sourceId: '', payload },
       { sectors },
     );
     if (!r.ok) throw new Error(r.reason);
-    pipe.xadd(keys.normalizedEvents, '*', ...encodeTick(r.tick, `0-${++i}`));
-    if (i % 5000 === 0) {
-      await pipe.exec();
-      pipe = redis.pipeline();
-    }
-  }
-  await pipe.exec();
+    pipe.xadd(pk.normalizedEvents, '*', ...encodeTick(r.tick, `0-${++i}`));
+  });
 }

@@ -6,9 +6,9 @@ import { spawnManaged, type ManagedProcess } from '../lib/devstack/child';
 import { freePort, isListening, waitFor } from '../lib/devstack/ports';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { keysOf, createRedis, type Redis } from '../lib/redis';
+import { keysOf, createRedis, deleteMatching, streamGroups } from '../lib/redis';
 import { stopSignal } from '../contract';
-import { simulatorFeed, startFeed, startPipeline, type Started } from '../clients';
+import { simulatorFeed, startFeed, startPipelines, type Started } from '../clients';
 import { buildWorker, type BuiltWorker } from '../workers/build-worker';
 import { benchConfig } from './stages';
 import type { BenchStack } from './stack';
@@ -66,7 +66,7 @@ const finish = () => {
   parentPort.postMessage({ type: 'samples', recv: r, ts: t }, [r.buffer, t.buffer]);
 };
 sub.on('error', () => {});
-sub.on('message', (_channel, text) => {
+sub.on('smessage', (_channel, text) => {
   const now = Date.now();
   let t;
   try {
@@ -93,7 +93,7 @@ parentPort.on('message', (m) => {
   if (m.type === 'until') until = m.ts;
   else if (m.type === 'stop') finish();
 });
-sub.subscribe(workerData.channel).then(
+sub.ssubscribe(...workerData.channels).then(
   () => parentPort.postMessage({ type: 'ready' }),
   (err) => parentPort.postMessage({ type: 'error', message: String(err) }),
 );
@@ -111,10 +111,11 @@ class Subscriber {
   private readonly seen = new Map<string, FromSubscriber>();
   private failure: Error | undefined;
 
-  constructor(url: string, channel: string) {
+  /** `channels`: every partition's sharded quote channel (the bench runs on a single Redis). */
+  constructor(url: string, channels: readonly string[]) {
     this.thread = new Thread(SUBSCRIBER, {
       eval: true,
-      workerData: { url, channel, ioredis: require.resolve('ioredis') },
+      workerData: { url, channels, ioredis: require.resolve('ioredis') },
     });
     this.thread.on('message', (m: FromSubscriber) => {
       if (m.type === 'error') this.fail(new Error(`subscriber: ${m.message}`));
@@ -164,14 +165,6 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[rank - 1] ?? NaN;
 }
 
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<
-    string[]
-  >) {
-    if (batch.length) await redis.del(...batch);
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -215,7 +208,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function benchFreshness(
   stack: BenchStack,
   bundle: WorkflowBundle,
-  opts: { eventsPerSecond: number; seconds: number },
+  opts: { eventsPerSecond: number; seconds: number; partitions?: number },
 ): Promise<FreshnessResult> {
   const simEnv = {
     SIMULATOR_EVENTS_PER_SECOND: String(opts.eventsPerSecond),
@@ -226,7 +219,8 @@ export async function benchFreshness(
     ...simEnv,
     // Production defaults, not the throughput benches' bigger batches.
     PIPELINE_BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '1000',
-    PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS ?? '2',
+    PIPELINE_PARTITIONS: String(opts.partitions ?? 1),
+    ...(process.env.BENCH_SLOTS ? { PIPELINE_NORMALIZE_SLOTS: process.env.BENCH_SLOTS } : {}),
   });
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const redis = createRedis(config.redis);
@@ -239,7 +233,7 @@ export async function benchFreshness(
   let built: BuiltWorker | undefined;
   let running: Promise<void> | undefined;
   let feed: WorkflowHandle | undefined;
-  let pipeline: WorkflowHandle | undefined;
+  let pipelines: WorkflowHandle[] = [];
   /** Stops everything started, each step even if an earlier one fails; returns the failures. */
   const cleanup = async (): Promise<unknown[]> => {
     const errors: unknown[] = [];
@@ -257,7 +251,7 @@ export async function benchFreshness(
       await feed.signal(stopSignal);
       await Promise.race([feed.result(), sleep(STOP_TIMEOUT_MS)]);
     });
-    for (const h of [feed, pipeline]) {
+    for (const h of [feed, ...pipelines]) {
       await step(() => h?.terminate('bench done').catch(() => undefined));
     }
     if (built) {
@@ -269,7 +263,7 @@ export async function benchFreshness(
     await step(() => sim?.stop(5000));
     await step(() => native?.close());
     await step(() => connection?.close());
-    await step(() => dropPrefix(redis, config.redis.keyPrefix));
+    await step(() => deleteMatching(redis, `${config.redis.keyPrefix}*`));
     await step(() => redis.quit());
     return errors;
   };
@@ -283,7 +277,10 @@ export async function benchFreshness(
     );
     await waitFor('the simulator', () => isListening(config.simulator.host, config.simulator.port));
 
-    subscriber = new Subscriber(config.redis.url, keys.quotesPubsub);
+    subscriber = new Subscriber(
+      config.redis.url,
+      keys.all.map((pk) => pk.quotesChannel),
+    );
     if (!(await subscriber.next('ready', 10_000))) throw new Error('subscriber did not start');
 
     native = await NativeConnection.connect({ address: config.temporal.address });
@@ -305,10 +302,12 @@ export async function benchFreshness(
       if (!started.started) throw new Error(`workflow ${started.workflowId} was already running`);
       return client.workflow.getHandle(started.workflowId, started.runId);
     };
-    pipeline = checked(await startPipeline(client, config));
+    pipelines = (await startPipelines(client, config)).map(checked);
     await waitFor('the consumer groups', async () => {
-      const groups = (await redis.xinfo('GROUPS', keys.rawEvents)) as unknown[];
-      return groups.length > 0;
+      for (const pk of keys.all) {
+        if ((await streamGroups(redis, pk.rawEvents)).length === 0) return false;
+      }
+      return true;
     });
     feed = checked(await startFeed(client, config, simulatorFeed(config)));
 
@@ -318,11 +317,16 @@ export async function benchFreshness(
     await sleep(WARMUP_MS);
 
     const t0 = Date.now();
-    const l0 = await redis.xlen(keys.rawEvents);
+    const rawLength = async () => {
+      let n = 0;
+      for (const pk of keys.all) n += await redis.xlen(pk.rawEvents);
+      return n;
+    };
+    const l0 = await rawLength();
     const p0 = performance.now();
     await sleep(opts.seconds * 1000);
     const t1 = Date.now();
-    const l1 = await redis.xlen(keys.rawEvents);
+    const l1 = await rawLength();
     const achievedEventsPerSecond = (l1 - l0) / ((performance.now() - p0) / 1000);
 
     subscriber.send({ type: 'until', ts: t1 + TAIL_MS });

@@ -20,6 +20,7 @@ export async function benchIngest(
   stack: BenchStack,
   bundle: WorkflowBundle,
   seconds: number,
+  partitions = 1,
 ): Promise<number> {
   const simEnv = {
     SIMULATOR_EVENTS_PER_SECOND: '10000000',
@@ -27,7 +28,7 @@ export async function benchIngest(
     SIMULATOR_SPIKE_PROBABILITY: '0',
     LOG_LEVEL: 'warn',
   };
-  const config = benchConfig(stack, simEnv);
+  const config = benchConfig(stack, { ...simEnv, PIPELINE_PARTITIONS: String(partitions) });
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const redis = createRedis(config.redis);
   const keys = keysOf(config);
@@ -47,22 +48,25 @@ export async function benchIngest(
       workflowId: `${config.temporal.taskQueue}-feed`,
       args: [{ name: 'bench', adapter: 'simulator', url }],
     });
-    const waitLen = async (min: number) => {
-      while ((await redis.xlen(keys.rawEvents)) < min) await new Promise((r) => setTimeout(r, 10));
+    // Every partition's raw stream: the feed routes each event to its ticker's.
+    const rawLength = async () => {
+      let n = 0;
+      for (const pk of keys.all) n += await redis.xlen(pk.rawEvents);
+      return n;
     };
-    await waitLen(1);
+    while ((await rawLength()) < 1) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 1000));
-    const l0 = await redis.xlen(keys.rawEvents);
+    const l0 = await rawLength();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const l1 = await redis.xlen(keys.rawEvents);
+    const l1 = await rawLength();
     const rate = (l1 - l0) / ((performance.now() - t0) / 1000);
     await handle.terminate('bench done');
     return rate;
   } finally {
     await worker.stop();
     await sim.stop(5000);
-    await redis.del(keys.rawEvents);
+    for (const pk of keys.all) await redis.del(pk.rawEvents);
     await redis.quit();
   }
 }

@@ -26,6 +26,8 @@ const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 10);
 const API_BENCH = process.env.BENCH_API !== '0';
 const API_RATE = Number(process.env.BENCH_API_RATE ?? 5000);
 const API_SECONDS = Number(process.env.BENCH_API_SECONDS ?? 8);
+/** Partition counts the pipeline figures are measured at (one Redis either way). */
+const PARTITIONS = (process.env.BENCH_PARTITIONS ?? '1,4').split(',').map(Number);
 
 async function repeat(label: string, fn: () => Promise<number>): Promise<number[]> {
   const out: number[] = [];
@@ -60,34 +62,34 @@ async function main(): Promise<void> {
     r.redisXaddP64 = await repeat('redis-benchmark XADD -P 64', () =>
       redisXaddRate(stack.redisPort, 64, 1_000_000),
     );
-    r.ingest = await repeat('ingest (Temporal)', () => benchIngest(stack, bundle, INGEST_SECONDS));
-    r.normalizePlain = await repeat('normalize (plain loop)', () =>
-      benchStage(stack, bundle, 'normalize', 'plain', EVENTS),
-    );
-    r.normalize = await repeat('normalize (Temporal)', () =>
-      benchStage(stack, bundle, 'normalize', 'temporal', EVENTS),
-    );
-    r.anomalyPlain = await repeat('anomaly (plain loop)', () =>
-      benchStage(stack, bundle, 'anomaly', 'plain', EVENTS),
-    );
-    r.anomaly = await repeat('anomaly (Temporal)', () =>
-      benchStage(stack, bundle, 'anomaly', 'temporal', EVENTS),
-    );
-
-    const fresh: Awaited<ReturnType<typeof benchFreshness>>[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const f = await benchFreshness(stack, bundle, {
-        eventsPerSecond: FRESHNESS_RATE,
-        seconds: FRESHNESS_SECONDS,
-      });
-      fresh.push(f);
-      process.stderr.write(
-        `  freshness run ${i + 1}/${RUNS}: p50 ${f.p50} ms, p99 ${f.p99} ms at ${Math.round(f.achievedEventsPerSecond)}/s\n`,
+    for (const p of PARTITIONS) {
+      r[`ingest:P${p}`] = await repeat(`ingest P=${p} (Temporal)`, () =>
+        benchIngest(stack, bundle, INGEST_SECONDS, p),
       );
+      for (const stage of ['normalize', 'anomaly'] as const) {
+        r[`${stage}Plain:P${p}`] = await repeat(`${stage} P=${p} (plain loop)`, () =>
+          benchStage(stack, bundle, stage, 'plain', EVENTS, p),
+        );
+        r[`${stage}:P${p}`] = await repeat(`${stage} P=${p} (Temporal)`, () =>
+          benchStage(stack, bundle, stage, 'temporal', EVENTS, p),
+        );
+      }
+      const fresh: Awaited<ReturnType<typeof benchFreshness>>[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const f = await benchFreshness(stack, bundle, {
+          eventsPerSecond: FRESHNESS_RATE,
+          seconds: FRESHNESS_SECONDS,
+          partitions: p,
+        });
+        fresh.push(f);
+        process.stderr.write(
+          `  freshness P=${p} run ${i + 1}/${RUNS}: p50 ${f.p50} ms, p99 ${f.p99} ms at ${Math.round(f.achievedEventsPerSecond)}/s\n`,
+        );
+      }
+      r[`freshnessP50:P${p}`] = fresh.map((f) => f.p50);
+      r[`freshnessP99:P${p}`] = fresh.map((f) => f.p99);
+      r[`freshnessRate:P${p}`] = fresh.map((f) => f.achievedEventsPerSecond);
     }
-    r.freshnessP50 = fresh.map((f) => f.p50);
-    r.freshnessP99 = fresh.map((f) => f.p99);
-    r.freshnessRate = fresh.map((f) => f.achievedEventsPerSecond);
 
     if (API_BENCH) {
       const api = await benchApi({
@@ -108,32 +110,35 @@ async function main(): Promise<void> {
     const rows: [string, number, string][] = [
       ['redis-benchmark XADD (-P 1, 50 clients)', m.redisXaddP1!, 'baseline'],
       ['redis-benchmark XADD (-P 64)', m.redisXaddP64!, 'baseline'],
-      [
-        'ingest: simulator process -> raw:events (Temporal)',
-        m.ingest!,
-        `${(m.ingest! / m.redisXaddP64!).toFixed(2)} x XADD -P 64`,
-      ],
-      ['normalize: plain loop, no Temporal', m.normalizePlain!, 'baseline'],
-      [
-        'normalize: Temporal batch activities',
-        m.normalize!,
-        `${(m.normalize! / m.normalizePlain!).toFixed(2)} x plain`,
-      ],
-      ['anomaly: plain loop, no Temporal', m.anomalyPlain!, 'baseline'],
-      [
-        'anomaly: Temporal batch activities',
-        m.anomaly!,
-        `${(m.anomaly! / m.anomalyPlain!).toFixed(2)} x plain`,
-      ],
     ];
-    rows.push(
-      [
-        `freshness p50, feed ts -> latest-quote hash (ms)`,
-        m.freshnessP50!,
-        `at ${m.freshnessRate!.toLocaleString('en-US')} events/s`,
-      ],
-      [`freshness p99 (ms)`, m.freshnessP99!, ''],
-    );
+    for (const p of PARTITIONS) {
+      const at = (k: string) => m[`${k}:P${p}`]!;
+      rows.push(
+        [
+          `P=${p} ingest: simulator process -> raw streams (Temporal)`,
+          at('ingest'),
+          `${(at('ingest') / m.redisXaddP64!).toFixed(2)} x XADD -P 64`,
+        ],
+        [`P=${p} normalize: plain loop, no Temporal`, at('normalizePlain'), 'baseline'],
+        [
+          `P=${p} normalize: Temporal batch activities`,
+          at('normalize'),
+          `${(at('normalize') / at('normalizePlain')).toFixed(2)} x plain`,
+        ],
+        [`P=${p} anomaly: plain loop, no Temporal`, at('anomalyPlain'), 'baseline'],
+        [
+          `P=${p} anomaly: Temporal batch activities`,
+          at('anomaly'),
+          `${(at('anomaly') / at('anomalyPlain')).toFixed(2)} x plain`,
+        ],
+        [
+          `P=${p} freshness p50, feed ts -> latest-quote hash (ms)`,
+          at('freshnessP50'),
+          `at ${at('freshnessRate').toLocaleString('en-US')} events/s`,
+        ],
+        [`P=${p} freshness p99 (ms)`, at('freshnessP99'), ''],
+      );
+    }
     if (API_BENCH) {
       const plainMax = m['api:plain-node:max']!;
       for (const name of ['plain-node', 'api', 'api-key+rate-limit', 'api-no-cache']) {

@@ -14,6 +14,7 @@ import { createRegistry } from '../lib/metrics';
 import {
   keysOf,
   createRedis,
+  deleteMatching,
   GROUPS,
   streamGroups,
   WORKER_SCRIPTS,
@@ -42,23 +43,17 @@ export function benchConfig(stack: BenchStack, extra: Record<string, string> = {
   });
 }
 
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<
-    string[]
-  >) {
-    if (batch.length) await redis.del(...batch);
-  }
-}
-
 async function groupDrained(redis: Redis, stream: string, group: string): Promise<boolean> {
   const g = (await streamGroups(redis, stream)).find((x) => x.name === group);
   return g !== undefined && g.lag === 0 && g.pending === 0;
 }
 
 /**
- * Events per second through one stage for `n` preloaded events: through the Temporal
- * pipeline workflow and a real worker, or ('plain') the same activity code called in a loop
- * with no Temporal in between — the baseline the Temporal figure is divided by.
+ * Events per second through one stage for `n` preloaded events over `partitions` partitions:
+ * through one Temporal pipeline workflow per partition and a real worker, or ('plain') the
+ * same activity code called in a loop with no Temporal in between — the baseline the
+ * Temporal figure is divided by. Normalize slots per partition: PIPELINE_NORMALIZE_SLOTS's
+ * default (4 over all partitions) unless BENCH_SLOTS sets them.
  */
 export async function benchStage(
   stack: BenchStack,
@@ -66,15 +61,21 @@ export async function benchStage(
   stage: Extract<Stage, 'normalize' | 'anomaly'>,
   mode: Mode,
   n: number,
+  partitions = 1,
 ): Promise<number> {
-  const config = benchConfig(stack, { PIPELINE_BLOCK_MS: mode === 'plain' ? '0' : '100' });
+  const config = benchConfig(stack, {
+    PIPELINE_BLOCK_MS: mode === 'plain' ? '0' : '100',
+    PIPELINE_PARTITIONS: String(partitions),
+  });
   const logger = createLogger({ level: 'warn', name: 'bench' });
   const redis = createRedis(config.redis, { scripts: WORKER_SCRIPTS });
   const keys = keysOf(config);
   try {
     if (stage === 'normalize') await preloadRaw(redis, keys, n);
     else await preloadNormalized(redis, keys, n);
-    const source = stage === 'normalize' ? keys.rawEvents : keys.normalizedEvents;
+    const sources = keys.all.map((pk) =>
+      stage === 'normalize' ? pk.rawEvents : pk.normalizedEvents,
+    );
     const slots = stage === 'normalize' ? config.pipeline.normalizeSlots : 1;
 
     if (mode === 'plain') {
@@ -90,12 +91,14 @@ export async function benchStage(
         shutdown: new AbortController().signal,
       };
       const acts = createActivities(deps);
-      await acts.ensureGroups();
+      for (const { partition } of keys.all) await acts.ensureGroups({ partition });
       const t0 = performance.now();
       await Promise.all(
-        Array.from({ length: slots }, async (_, slot) => {
-          while ((await acts.processBatch({ stage, slot })).count > 0);
-        }),
+        keys.all.flatMap(({ partition }) =>
+          Array.from({ length: slots }, async (_, slot) => {
+            while ((await acts.processBatch({ partition, stage, slot })).count > 0);
+          }),
+        ),
       );
       const secs = (performance.now() - t0) / 1000;
       await deps.blocking.close();
@@ -106,23 +109,30 @@ export async function benchStage(
     const { client } = worker;
     try {
       const t0 = performance.now();
-      const handle = await startWorkflow(client, pipelineWorkflow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: `${config.temporal.taskQueue}-${stage}`,
-        args: [{ stages: [stage], normalizeSlots: slots }],
-      });
+      const handles = await Promise.all(
+        keys.all.map(({ partition }) =>
+          startWorkflow(client, pipelineWorkflow, {
+            taskQueue: config.temporal.taskQueue,
+            workflowId: `${config.temporal.taskQueue}-${stage}-p${partition}`,
+            args: [{ partition, stages: [stage], normalizeSlots: slots }],
+          }),
+        ),
+      );
       for (;;) {
-        if (await groupDrained(redis, source, GROUPS[stage]).catch(() => false)) break;
+        const done = await Promise.all(
+          sources.map((s) => groupDrained(redis, s, GROUPS[stage]).catch(() => false)),
+        );
+        if (done.every(Boolean)) break;
         await new Promise((r) => setTimeout(r, 5));
       }
       const secs = (performance.now() - t0) / 1000;
-      await handle.terminate('bench done');
+      await Promise.all(handles.map((h) => h.terminate('bench done')));
       return n / secs;
     } finally {
       await worker.stop();
     }
   } finally {
-    await dropPrefix(redis, config.redis.keyPrefix);
+    await deleteMatching(redis, `${config.redis.keyPrefix}*`);
     await redis.quit();
   }
 }

@@ -5,3 +5,4 @@
 export * from './workflow-client';
 export * from './starters';
 export * from './archive-schedule';
+export * from './legacy-pipeline';

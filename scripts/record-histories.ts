@@ -5,6 +5,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { instrumentId } from '../lib/domain';
 import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
     SIMULATOR_PORT: '0',
     SIMULATOR_EVENTS_PER_SECOND: '200',
     INGEST_STATUS_MS: '300',
+    // One partition: the recorded pipeline run (partition 0) sees every event written here.
+    PIPELINE_PARTITIONS: '1',
     PIPELINE_BLOCK_MS: '100',
     PIPELINE_BATCH_SIZE: '50',
     PIPELINE_MAX_ATTEMPTS: '2',
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ level: 'warn', name: 'record' });
   const redis = createRedis(config.redis);
-  const keys = keysOf(config);
+  const keys = keysOf(config).partition(0);
   // Yesterday's ticks for the archive, written first: explicit ids must precede the pipeline's.
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const dayStart = Date.parse(`${yesterday}T00:00:00Z`);
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
     await save(client, 'ingest-feed-controls', controlled);
 
     // pipeline: real batches, one permanently failing batch (corrupt window state), continue-as-new.
-    await redis.hset(keys.anomalyState, 'BAD', '{corrupt');
+    await redis.hset(keys.anomalyState, instrumentId('BAD', 'record'), '{corrupt');
     await redis.xadd(
       keys.rawEvents,
       '*',
@@ -196,7 +199,7 @@ async function main(): Promise<void> {
     await pipeline.terminate('recorded');
 
     // replayBatch: once applied, once already applied.
-    await redis.hdel(keys.anomalyState, 'BAD');
+    await redis.hdel(keys.anomalyState, instrumentId('BAD', 'record'));
     for (const name of ['replay-batch', 'replay-batch-again']) {
       const h = await startWorkflow(client, replayBatchWorkflow, {
         taskQueue,

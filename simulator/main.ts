@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config';
+import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { createSimulator } from './server';
@@ -45,9 +45,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A ConfigError arrives before the configured logger exists.
-  (logger ?? createLogger({ level: 'info', name: 'simulator' })).fatal(
-    { err },
-    'simulator failed to start',
-  );
+  const log = logger ?? createLogger({ level: 'info', name: 'simulator' });
+  reportStartupError(err, 'simulator failed to start', log);
   process.exit(1);
 });

@@ -87,7 +87,7 @@ async function pollOnce(
   const now = deps.now();
   progress.messages++;
   progress.lastMessageAt = now;
-  deps.metrics.ingestMessages.inc({ feed: input.name });
+  deps.metrics.feedMessage(input.name, now);
   const parsed = adapter.parseFrame(body, req);
   const errors = parsed.controls.filter((c) => c.kind === 'error').map((c) => c.message);
   progress.controls += parsed.controls.length;

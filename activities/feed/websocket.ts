@@ -103,7 +103,7 @@ function connectOnce(s: FeedSession): Promise<ConnectionEnd> {
         : Buffer.concat(data as Buffer[]).toString('utf8');
       progress.messages++;
       progress.lastMessageAt = now;
-      deps.metrics.ingestMessages.inc(labels);
+      deps.metrics.feedMessage(input.name, now);
       const parsed = adapter.parseFrame(frame);
       const last = parsed.events.at(-1);
       if (last?.sourceId) progress.lastSourceId = last.sourceId;

@@ -37,6 +37,7 @@ function stageContext(deps: ActivityDeps, partition: number): StageContext {
     maxLen: deps.config.pipeline.streamMaxLen,
     dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,
     now: deps.now(),
+    metrics: deps.metrics.stages,
   };
 }
 
@@ -115,7 +116,6 @@ export function createPipelineActivities(deps: ActivityDeps) {
           inc('ok', entries.length - counts.deadLettered - result.duplicates);
           inc('dead_letter', counts.deadLettered);
           inc('duplicate', result.duplicates);
-          if (counts.anomalies) metrics.anomalies.inc({ type: 'any' }, counts.anomalies);
           total.out += out;
           total.deadLettered += counts.deadLettered;
           total.anomalies += counts.anomalies;

@@ -1,7 +1,6 @@
 import type { Logger } from '../../lib/logger';
 import type { Keys, Redis } from '../../lib/redis';
 import type { AuthMetrics } from './metrics';
-import { auditActor } from './mutation-audit';
 import type { Principal, Role } from './principal';
 
 /** Who did it: a request's principal, or an operator at the key-management CLI. */
@@ -223,5 +222,15 @@ function errorResult(err: unknown): AuditResult {
     ok: false,
     code: typeof ext?.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR',
     message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** The audit actor of a request's principal. */
+export function auditActor(principal: Principal): AuditActor {
+  return {
+    subject: principal.subject,
+    via: principal.via,
+    role: principal.role,
+    keyId: principal.keyId,
   };
 }

@@ -6,7 +6,7 @@ export const UNAUTHENTICATED = 'UNAUTHENTICATED';
 /** Valid credentials whose role is too low for the operation. */
 export const FORBIDDEN = 'FORBIDDEN';
 
-/** Why authentication failed: the `reason` extension and the label of `api_auth_failures_total`. */
+/** Why authentication failed: the `reason` extension and the label of `finline_api_auth_failures_total`. */
 export type AuthFailureReason =
   | 'no_credentials'
   | 'malformed'

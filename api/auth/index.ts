@@ -15,6 +15,7 @@ export {
 export { generateApiKey, hashSecret, looksLikeApiKey, parseApiKey } from './api-key-format';
 export {
   appendAudit,
+  auditActor,
   createAuditLog,
   readAudit,
   redactArgs,
@@ -25,7 +26,7 @@ export {
   type AuditRecord,
   type AuditResult,
 } from './audit';
-export { auditActor, mutationAuditEntry, type MutationAudit } from './mutation-audit';
+export { mutationAuditEntry, type MutationAudit } from './mutation-audit';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './authenticate';
 export {
   extractCredential,

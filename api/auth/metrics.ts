@@ -2,20 +2,23 @@ import { Counter, type Registry } from 'prom-client';
 
 /** The auth layer's counters, registered once per registry. */
 export interface AuthMetrics {
-  /** `api_auth_failures_total{reason}`: reasons are the fixed AuthFailureReason set. */
+  /** `finline_api_auth_failures_total{reason}`: reasons are the fixed AuthFailureReason set. */
   readonly failures: Counter<'reason'>;
-  /** `api_audit_failures_total`: audit entries that could not be written. */
+  /** `finline_api_audit_failures_total`: audit entries that could not be written. */
   readonly auditFailures: Counter;
 }
 
 export function createAuthMetrics(registry: Registry): AuthMetrics {
   return {
-    failures: counter(registry, 'api_auth_failures_total', 'Refused credentials, by reason.', [
-      'reason',
-    ]),
+    failures: counter(
+      registry,
+      'finline_api_auth_failures_total',
+      'Refused credentials, by reason.',
+      ['reason'],
+    ),
     auditFailures: counter(
       registry,
-      'api_audit_failures_total',
+      'finline_api_audit_failures_total',
       'Audit entries that could not be appended to the audit stream.',
       [],
     ),

@@ -1,4 +1,4 @@
-import type { AuditActor, AuditEntry } from './audit';
+import { auditActor, type AuditEntry } from './audit';
 import type { Principal } from './principal';
 
 /** One mutation's audit record, minus who and when (the request context adds those). */
@@ -10,16 +10,6 @@ export interface MutationAudit {
   readonly runId?: string;
   readonly errorCode?: string;
   readonly error?: string;
-}
-
-/** The audit actor of a request's principal. */
-export function auditActor(principal: Principal): AuditActor {
-  return {
-    subject: principal.subject,
-    via: principal.via,
-    role: principal.role,
-    keyId: principal.keyId,
-  };
 }
 
 /**

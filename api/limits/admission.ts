@@ -7,7 +7,7 @@ export interface RateLimitAdmissionOptions {
   readonly limiter: RateLimiter;
   /** Cost of a mutation or subscription, in requests. @defaultValue 1 */
   readonly mutationCost?: number;
-  /** Registers `api_rate_limited_total` and `api_rate_limit_errors_total`. */
+  /** Registers `finline_api_rate_limited_total` and `finline_api_rate_limit_errors_total`. */
   readonly registry?: Registry;
   /**
    * Called when the limiter cannot answer (Redis down, a slow reply past its retries). The
@@ -39,12 +39,12 @@ export function createRateLimitAdmission(opts: RateLimitAdmissionOptions): RateL
   const { limiter, registry } = opts;
   const refused =
     registry &&
-    counter(registry, 'api_rate_limited_total', 'Requests refused by the rate limiter.');
+    counter(registry, 'finline_api_rate_limited_total', 'Requests refused by the rate limiter.');
   const failed =
     registry &&
     counter(
       registry,
-      'api_rate_limit_errors_total',
+      'finline_api_rate_limit_errors_total',
       'Rate-limit checks that failed (request allowed).',
     );
   return {

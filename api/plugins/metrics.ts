@@ -14,27 +14,27 @@ export interface GraphQLMetricsOptions {
 }
 
 /**
- * Records `graphql_request_duration_seconds{operationName}` (from parsed params to result,
- * so parse and validation failures count too) and `graphql_errors_total{operationName,code}`.
+ * Records `finline_graphql_request_duration_seconds{operation_name}` (from parsed params to result,
+ * so parse and validation failures count too) and `finline_graphql_errors_total{operation_name,code}`.
  */
 export function useGraphQLMetrics(opts: GraphQLMetricsOptions): Plugin {
   const { registry } = opts;
   const maxNames = opts.maxOperationNames ?? MAX_OPERATION_NAMES;
   const duration =
-    registry.getSingleMetric('graphql_request_duration_seconds') ??
+    registry.getSingleMetric('finline_graphql_request_duration_seconds') ??
     new Histogram({
-      name: 'graphql_request_duration_seconds',
+      name: 'finline_graphql_request_duration_seconds',
       help: 'GraphQL operation duration, from parsed request to result, in seconds.',
-      labelNames: ['operationName'],
+      labelNames: ['operation_name'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
   const errors =
-    registry.getSingleMetric('graphql_errors_total') ??
+    registry.getSingleMetric('finline_graphql_errors_total') ??
     new Counter({
-      name: 'graphql_errors_total',
+      name: 'finline_graphql_errors_total',
       help: 'GraphQL errors returned to clients, by operation and extensions.code.',
-      labelNames: ['operationName', 'code'],
+      labelNames: ['operation_name', 'code'],
       registers: [registry],
     });
   if (!(duration instanceof Histogram) || !(errors instanceof Counter)) {
@@ -76,10 +76,13 @@ export function useGraphQLMetrics(opts: GraphQLMetricsOptions): Plugin {
       // would measure the client, so they are left to their own metrics when they arrive.
       if (!state || result === undefined || isAsyncIterable(result)) return;
       const { operationName } = state;
-      duration.observe({ operationName }, (performance.now() - state.start) / 1000);
+      duration.observe({ operation_name: operationName }, (performance.now() - state.start) / 1000);
       for (const err of result.errors ?? []) {
         const code = err.extensions?.code;
-        errors.inc({ operationName, code: typeof code === 'string' ? code : 'UNCLASSIFIED' });
+        errors.inc({
+          operation_name: operationName,
+          code: typeof code === 'string' ? code : 'UNCLASSIFIED',
+        });
       }
     },
   };

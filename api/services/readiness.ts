@@ -1,10 +1,7 @@
+import { redisReady, type Readiness } from '../../lib/readiness';
 import type { Redis } from '../../lib/redis';
 
-/** What `/readyz` answers: overall, and each dependency by name. */
-export interface Readiness {
-  readonly ok: boolean;
-  readonly checks: Record<string, boolean>;
-}
+export { redisReady, type Readiness } from '../../lib/readiness';
 
 /** Options of {@link createReadiness}. */
 export interface ReadinessOptions {
@@ -24,23 +21,4 @@ export function createReadiness(opts: ReadinessOptions): () => Promise<Readiness
     ]);
     return { ok: redis && temporal, checks: { redis, temporal } };
   };
-}
-
-/**
- * True when Redis answers PING in time. A connection that is not `ready` fails at once:
- * ioredis would otherwise queue the PING until it reconnects, and the probe would hang.
- */
-export async function redisReady(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  try {
-    return (await Promise.race([redis.ping(), timeout])) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
 }

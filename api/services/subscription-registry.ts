@@ -4,7 +4,7 @@ import { ERROR_CODES, userError } from '../errors';
 export type Transport = 'sse' | 'ws' | 'http';
 
 /**
- * Counts live subscriptions (the `graphql_active_subscriptions` gauge, by field and transport)
+ * Counts live subscriptions (the `finline_graphql_active_subscriptions` gauge, by field and transport)
  * and refuses new ones past the process's limit, so a flood of idle subscribers cannot
  * exhaust memory or sockets.
  */
@@ -18,17 +18,18 @@ export class SubscriptionRegistry {
     private readonly max: number,
   ) {
     this.gauge =
-      (registry.getSingleMetric('graphql_active_subscriptions') as Gauge | undefined) ??
+      (registry.getSingleMetric('finline_graphql_active_subscriptions') as Gauge | undefined) ??
       new Gauge({
-        name: 'graphql_active_subscriptions',
+        name: 'finline_graphql_active_subscriptions',
         help: 'Live GraphQL subscriptions, by field and transport.',
         labelNames: ['field', 'transport'],
         registers: [registry],
       });
     this.refused =
-      (registry.getSingleMetric('graphql_subscriptions_refused_total') as Counter | undefined) ??
+      (registry.getSingleMetric('finline_graphql_subscriptions_refused_total') as
+        Counter | undefined) ??
       new Counter({
-        name: 'graphql_subscriptions_refused_total',
+        name: 'finline_graphql_subscriptions_refused_total',
         help: 'Subscriptions refused because the process serves its maximum already.',
         registers: [registry],
       });

@@ -8,5 +8,5 @@
  * from them (`npm run docs:config`).
  */
 export { loadConfig, type Env } from './load';
-export { ConfigError } from './errors';
+export { ConfigError, reportStartupError, type ConfigIssue } from './errors';
 export type { Config } from './schema';

@@ -7,3 +7,4 @@ export * from './readers';
 export * from './stream-ids';
 export * from './stream-info';
 export * from './scan';
+export * from './partition-migration';

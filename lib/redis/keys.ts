@@ -153,6 +153,8 @@ export function legacyKeys(prefix = '') {
     anomalyState: `${prefix}anomaly:state`,
     pipelineStats: `${prefix}pipeline:stats`,
     latestQuote: (ticker: string) => `${prefix}quotes:latest:${ticker}`,
+    /** String: set once the migration to partitions is done (its report). */
+    migrated: `${prefix}migration:partitions`,
   } as const;
 }
 

@@ -9,15 +9,21 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+/** Webpack's bundle summary: `asset …`, the module tree, `webpack 5.x compiled …`. */
+const WEBPACK_SUMMARY = /^webpack \d+\.\d+\.\d+ compiled /m;
+
 /**
  * Sends the SDK's logs (and workflow `log.*` calls, which carry workflowId and runId) to the
- * process's pino logger, so one JSON stream holds everything.
+ * process's pino logger, so one JSON stream holds everything. The workflow bundler's webpack
+ * summary (dozens of lines, logged at info when the worker starts) goes to debug; its one-line
+ * `Workflow bundle created` stays at info, and a failed build stays an error.
  */
 export class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.logger[LEVELS[level]](meta ?? {}, message);
+    const quiet = level === 'INFO' && WEBPACK_SUMMARY.test(message);
+    this.logger[quiet ? 'debug' : LEVELS[level]](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -457,12 +457,12 @@ describe('GraphQL queries against a real Redis', () => {
     await api.gql(QUOTE, { ticker: 'bad ticker' });
     const text = await (await fetch(`${api.base}/metrics`)).text();
     expect(text).toMatch(
-      /graphql_request_duration_seconds_count\{[^}]*operationName="QuoteByTicker"[^}]*\} [1-9]/,
+      /finline_graphql_request_duration_seconds_count\{[^}]*operation_name="QuoteByTicker"[^}]*\} [1-9]/,
     );
     expect(text).toMatch(
-      /graphql_errors_total\{[^}]*operationName="QuoteByTicker"[^}]*code="BAD_USER_INPUT"[^}]*\} [1-9]/,
+      /finline_graphql_errors_total\{[^}]*operation_name="QuoteByTicker"[^}]*code="BAD_USER_INPUT"[^}]*\} [1-9]/,
     );
-    expect(text).toContain('graphql_active_subscriptions');
+    expect(text).toContain('finline_graphql_active_subscriptions');
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 

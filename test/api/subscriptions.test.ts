@@ -149,7 +149,7 @@ describe('GraphQL subscriptions over SSE and graphql-ws', () => {
   const activeSubs = async (): Promise<number> => {
     const text = await (await fetch(`${api.base}/metrics`)).text();
     // Summed over the series (one per field and transport).
-    return [...text.matchAll(/^graphql_active_subscriptions\{[^}]*\} (\d+)/gm)].reduce(
+    return [...text.matchAll(/^finline_graphql_active_subscriptions\{[^}]*\} (\d+)/gm)].reduce(
       (n, m) => n + Number(m[1]),
       0,
     );
@@ -335,7 +335,8 @@ describe('authentication and rate limits on the live transports', () => {
 
   it('charges graphql-ws operations to the same allowance: RATE_LIMITED past the burst, counted', async () => {
     const refusals = async () =>
-      (await api.registry.getSingleMetric('api_rate_limited_total')?.get())?.values[0]?.value ?? 0;
+      (await api.registry.getSingleMetric('finline_api_rate_limited_total')?.get())?.values[0]
+        ?.value ?? 0;
     const before = await refusals();
     const key = (
       await api.app.services.auth.apiKeys.createApiKey({ name: 'ws-greedy', role: 'viewer' })

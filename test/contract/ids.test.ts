@@ -17,10 +17,20 @@ describe('workflow and batch ids', () => {
   });
 
   it('builds and parses batch ids', () => {
-    const id = batchId('anomaly', '1700000000000-0');
-    expect(id).toBe('anomaly-1700000000000-0');
-    expect(parseBatchId(id)).toEqual({ stage: 'anomaly', firstStreamId: '1700000000000-0' });
-    for (const bad of ['anomaly', 'anomaly-1', 'Anomaly-1-0', 'anomaly-1-0-0', '-1-0'])
+    const id = batchId('anomaly', 3, '1700000000000-0');
+    expect(id).toBe('anomaly-p3-1700000000000-0');
+    expect(parseBatchId(id)).toEqual({
+      stage: 'anomaly',
+      partition: 3,
+      firstStreamId: '1700000000000-0',
+    });
+    // Recorded before partitions: partition 0.
+    expect(parseBatchId('anomaly-1700000000000-0')).toEqual({
+      stage: 'anomaly',
+      partition: 0,
+      firstStreamId: '1700000000000-0',
+    });
+    for (const bad of ['anomaly', 'anomaly-1', 'Anomaly-1-0', 'anomaly-1-0-0', '-1-0', 'a-p-1-0'])
       expect(parseBatchId(bad)).toBeUndefined();
   });
 

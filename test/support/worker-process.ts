@@ -9,14 +9,17 @@ import { spawnManaged, type ManagedProcess } from '../../lib/devstack/child';
  * SIGKILL it; its output goes to `<tmpdir>/fin-line-<name>.log`.
  */
 export function spawnWorkerProcess(name: string, env: Env): ManagedProcess {
-  return spawnManaged(
-    name,
-    process.execPath,
-    ['--import', 'tsx', join(PROJECT_ROOT, 'workers/main.ts')],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      logFile: join(tmpdir(), `fin-line-${name}.log`),
-    },
-  );
+  return spawnAppProcess(name, 'workers/main.ts', env);
+}
+
+/**
+ * One of fin-line's processes (`workers/main.ts`, `api/main.ts`, `simulator/main.ts`) as its
+ * own process, as `npm run worker|api|simulator` starts it; output to `<tmpdir>/fin-line-<name>.log`.
+ */
+export function spawnAppProcess(name: string, entry: string, env: Env): ManagedProcess {
+  return spawnManaged(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    logFile: join(tmpdir(), `fin-line-${name}.log`),
+  });
 }

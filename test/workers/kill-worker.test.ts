@@ -30,6 +30,8 @@ import { spawnWorkerProcess } from '../support/worker-process';
  */
 describe('worker killed mid-feed', () => {
   const env = testEnv({
+    // One partition: these checks read the raw stream in ingest order (partitions split it).
+    PIPELINE_PARTITIONS: '1',
     SIMULATOR_EVENTS_PER_SECOND: '3000',
     SIMULATOR_SPIKE_PROBABILITY: '0',
     INGEST_STATUS_MS: '200',
@@ -79,7 +81,10 @@ describe('worker killed mid-feed', () => {
     });
     const first = spawnWorker(1);
     const rawSeqs = async () => {
-      const entries = (await r.redis.xrange(r.keys.rawEvents, '-', '+')) as [string, string[]][];
+      const entries = (await r.redis.xrange(r.keys.partition(0).rawEvents, '-', '+')) as [
+        string,
+        string[],
+      ][];
       return entries
         .map(([, f]) => decodeRaw(f))
         .filter((e) => e.feed === name)

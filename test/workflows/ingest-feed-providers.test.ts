@@ -40,6 +40,8 @@ const CREDENTIALS = {
  */
 describe('ingestFeed against each provider protocol', () => {
   const config = testConfig({
+    // One partition: these checks read the raw stream in ingest order (partitions split it).
+    PIPELINE_PARTITIONS: '1',
     FEED_CREDENTIALS: JSON.stringify(CREDENTIALS),
     INGEST_STATUS_MS: '200',
     INGEST_RECONNECT_BASE_MS: '20',
@@ -74,7 +76,10 @@ describe('ingestFeed against each provider protocol', () => {
   }
 
   async function rawOf(feed: string) {
-    const entries = (await r.redis.xrange(r.keys.rawEvents, '-', '+')) as [string, string[]][];
+    const entries = (await r.redis.xrange(r.keys.partition(0).rawEvents, '-', '+')) as [
+      string,
+      string[],
+    ][];
     return entries.map(([, f]) => decodeRaw(f)).filter((e) => e.feed === feed);
   }
 

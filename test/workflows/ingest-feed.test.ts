@@ -31,6 +31,8 @@ import { eventually, startTestWorker } from '../support/temporal';
  */
 describe('ingestFeed workflow (simulator feed)', () => {
   const config = testConfig({
+    // One partition: these checks read the raw stream in ingest order (partitions split it).
+    PIPELINE_PARTITIONS: '1',
     SIMULATOR_EVENTS_PER_SECOND: '2000',
     SIMULATOR_SPIKE_PROBABILITY: '0',
     INGEST_STATUS_MS: '200',
@@ -81,7 +83,10 @@ describe('ingestFeed workflow (simulator feed)', () => {
 
   /** Raw events of one feed, oldest first. */
   async function rawOf(feed: string) {
-    const entries = (await r.redis.xrange(r.keys.rawEvents, '-', '+')) as [string, string[]][];
+    const entries = (await r.redis.xrange(r.keys.partition(0).rawEvents, '-', '+')) as [
+      string,
+      string[],
+    ][];
     return entries.map(([, f]) => decodeRaw(f)).filter((e) => e.feed === feed);
   }
 
@@ -182,7 +187,7 @@ describe('ingestFeed workflow (simulator feed)', () => {
 
   test('stops reading while the normalize group lags, resumes when it catches up', async () => {
     // As the pipeline creates it (ensureGroup): from the start, so Redis can count the lag.
-    await r.redis.xgroup('CREATE', r.keys.rawEvents, 'normalize', '0', 'MKSTREAM');
+    await r.redis.xgroup('CREATE', r.keys.partition(0).rawEvents, 'normalize', '0', 'MKSTREAM');
     sim.setRate(20_000);
     const { handle, status } = await start();
     try {
@@ -195,9 +200,9 @@ describe('ingestFeed workflow (simulator feed)', () => {
         'throttled',
       );
       expect(throttled.lag).toBeGreaterThanOrEqual(config.ingest.maxLag);
-      const len1 = await r.redis.xlen(r.keys.rawEvents);
+      const len1 = await r.redis.xlen(r.keys.partition(0).rawEvents);
       await new Promise((res) => setTimeout(res, 1000));
-      const len2 = await r.redis.xlen(r.keys.rawEvents);
+      const len2 = await r.redis.xlen(r.keys.partition(0).rawEvents);
       // Held: what was in flight when the lag was seen lands, then nothing.
       expect(len2 - len1).toBeLessThan(config.ingest.maxLag);
       expect((await status()).throttled).toBe(true);
@@ -214,7 +219,7 @@ describe('ingestFeed workflow (simulator feed)', () => {
           'COUNT',
           1_000_000,
           'STREAMS',
-          r.keys.rawEvents,
+          r.keys.partition(0).rawEvents,
           '>',
         );
       await eventually(
@@ -227,7 +232,7 @@ describe('ingestFeed workflow (simulator feed)', () => {
         'lag reported after catching up',
       );
       await eventually(
-        async () => (await r.redis.xlen(r.keys.rawEvents)) > len2 + 50,
+        async () => (await r.redis.xlen(r.keys.partition(0).rawEvents)) > len2 + 50,
         20_000,
         'flowing',
       );
@@ -235,7 +240,7 @@ describe('ingestFeed workflow (simulator feed)', () => {
       sim.setRate(config.simulator.eventsPerSecond);
       await handle.signal(stopSignal);
       await handle.result();
-      await r.redis.xgroup('DESTROY', r.keys.rawEvents, 'normalize');
+      await r.redis.xgroup('DESTROY', r.keys.partition(0).rawEvents, 'normalize');
     }
   });
 

@@ -67,6 +67,7 @@ export const anomalyStage: StageProcessor = {
       }
     }
     for (const a of found) commit.xadd(ctx.keys.anomalies, encodeAnomaly(a, ctx.now), ctx.maxLen);
+    for (const a of found) ctx.metrics?.anomaly(a.type, a.severity);
     const fields: string[] = [];
     for (const instrument of changed) {
       const state = states.get(instrument);

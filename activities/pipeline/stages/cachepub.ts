@@ -37,6 +37,7 @@ export const cachepubStage: StageProcessor = {
         fields: encodeLatestQuote(t, ctx.now),
       });
       commit.sadd(keys.quoteTickers, t.ticker);
+      ctx.metrics?.freshness(t.feed, t.ts, ctx.now);
     }
     return Promise.resolve({ out: latest.size, deadLettered: 0, anomalies: 0 });
   },

@@ -48,6 +48,7 @@ export const normalizeStage: StageProcessor = {
           ctx.maxLen,
         );
         counts.deadLettered++;
+        ctx.metrics?.deadLetter(r.reason);
       }
     }
     commit.hincrby(keys.pipelineStats, 'normalize:in', entries.length);

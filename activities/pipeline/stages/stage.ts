@@ -1,6 +1,7 @@
 import type { StageCounts } from '../../../contract';
 import type { AnomalyParams } from '../../../lib/domain';
 import type { BatchCommit, PartitionKeys, Redis, Stage } from '../../../lib/redis';
+import type { StageMetrics } from '../../metrics';
 import type { StreamEntry } from '../../stream-reader';
 
 export type { StageCounts } from '../../../contract';
@@ -18,6 +19,8 @@ export interface StageContext {
   /** Window within which a repeated provider event is dropped; 0 turns de-duplication off. */
   readonly dedupeWindowMs: number;
   readonly now: number;
+  /** Freshness, dead-letter reasons and anomalies as the chunk is built (absent: not measured). */
+  readonly metrics?: StageMetrics;
 }
 
 /**

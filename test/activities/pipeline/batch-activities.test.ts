@@ -45,7 +45,7 @@ describe('processBatch', () => {
         i,
       });
       await fx.redis.xadd(
-        fx.keys.rawEvents,
+        fx.keys.forTicker(ticker).rawEvents,
         '*',
         ...encodeRaw({
           feed: 'sim',
@@ -59,9 +59,11 @@ describe('processBatch', () => {
   }
 
   it('takes over entries left pending by a consumer that no longer runs (XAUTOCLAIM)', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.forTicker('AAPL');
+    const { partition } = keys;
     const acts = createActivities(deps);
-    await acts.ensureGroups();
+    await acts.ensureGroups({ partition });
     await addTrades('AAPL', 100, 5);
     // Slot 9 read everything and vanished (the slot count was lowered).
     await redis.xreadgroup(
@@ -76,9 +78,9 @@ describe('processBatch', () => {
     );
 
     // Not idle long enough yet: slot 0 leaves them alone.
-    expect((await acts.processBatch({ stage: 'normalize', slot: 0 })).count).toBe(0);
+    expect((await acts.processBatch({ partition, stage: 'normalize', slot: 0 })).count).toBe(0);
     await new Promise((r) => setTimeout(r, 1100));
-    const r = await acts.processBatch({ stage: 'normalize', slot: 0 });
+    const r = await acts.processBatch({ partition, stage: 'normalize', slot: 0 });
     expect(r).toMatchObject({ count: 5, out: 5, applied: true });
     const ticks = (
       (await redis.xrange(keys.normalizedEvents, '-', '+')) as [string, string[]][]
@@ -89,21 +91,23 @@ describe('processBatch', () => {
   });
 
   it('commits chunk after chunk within one activity, up to its event budget', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.forTicker('MSFT');
+    const { partition } = keys;
     const small = {
       ...config,
       pipeline: { ...config.pipeline, batchSize: 10, activityMaxEvents: 25 },
     };
     const acts = createActivities({ ...deps, config: small });
-    await acts.ensureGroups();
+    await acts.ensureGroups({ partition });
     await addTrades('MSFT', 300, 40);
-    expect(await acts.processBatch({ stage: 'normalize', slot: 0 })).toMatchObject({
+    expect(await acts.processBatch({ partition, stage: 'normalize', slot: 0 })).toMatchObject({
       count: 30,
       chunks: 3,
       out: 30,
       lag: 10,
     });
-    expect(await acts.processBatch({ stage: 'normalize', slot: 0 })).toMatchObject({
+    expect(await acts.processBatch({ partition, stage: 'normalize', slot: 0 })).toMatchObject({
       count: 10,
       chunks: 1,
       lag: 0,

@@ -25,7 +25,7 @@ describe('createApiAuth', () => {
     const serverContext = { req: { socket: { remoteAddress: '10.1.2.3' } } };
     expect(await auth.clientId(request, serverContext)).toBe('ip:10.1.2.3');
     await expect(auth.principalFor(request)).rejects.toThrow('malformed API key');
-    const metric = await registry.getSingleMetric('api_auth_failures_total')?.get();
+    const metric = await registry.getSingleMetric('finline_api_auth_failures_total')?.get();
     expect(metric?.values).toEqual([
       expect.objectContaining({ labels: { reason: 'malformed' }, value: 1 }),
     ]);

@@ -132,7 +132,7 @@ describe('audit stream', () => {
       await expect(
         audit.record({ principal: operator }, 'startFeed', {}, () => Promise.resolve('done')),
       ).resolves.toBe('done');
-      const metric = await registry.getSingleMetric('api_audit_failures_total')?.get();
+      const metric = await registry.getSingleMetric('finline_api_audit_failures_total')?.get();
       expect(metric?.values[0]?.value).toBe(1);
     } finally {
       dead.disconnect();

@@ -162,12 +162,12 @@ describe('authenticate, dev and required modes', () => {
     });
   });
 
-  it('counts failures by reason in api_auth_failures_total', async () => {
+  it('counts failures by reason in finline_api_auth_failures_total', async () => {
     const auth = make('required');
     await reasonOf(auth.authenticate(new Headers()));
     await reasonOf(auth.authenticate(new Headers()));
     await reasonOf(auth.authenticate(new Headers({ authorization: 'Bearer nope' })));
-    const metric = await registry.getSingleMetric('api_auth_failures_total')?.get();
+    const metric = await registry.getSingleMetric('finline_api_auth_failures_total')?.get();
     const byReason = Object.fromEntries(
       (metric?.values ?? []).map((v) => [v.labels.reason, v.value]),
     );

@@ -31,8 +31,8 @@ describe('createRateLimitAdmission: the one admission of HTTP and graphql-ws', (
       retryAfter: 1,
       http: { status: 429, headers: { 'retry-after': '1' } },
     });
-    expect(await value(registry, 'api_rate_limited_total')).toBe(1);
-    expect(await value(registry, 'api_rate_limit_errors_total')).toBe(0);
+    expect(await value(registry, 'finline_api_rate_limited_total')).toBe(1);
+    expect(await value(registry, 'finline_api_rate_limit_errors_total')).toBe(0);
   });
 
   it('fails open when Redis is down: the operation is admitted, reported and counted', async () => {
@@ -52,8 +52,8 @@ describe('createRateLimitAdmission: the one admission of HTTP and graphql-ws', (
       });
       for (let i = 0; i < 3; i++) expect(await admission.admit(() => 'c', 1)).toBeUndefined();
       expect(errors).toHaveLength(3);
-      expect(await value(registry, 'api_rate_limit_errors_total')).toBe(3);
-      expect(await value(registry, 'api_rate_limited_total')).toBe(0);
+      expect(await value(registry, 'finline_api_rate_limit_errors_total')).toBe(3);
+      expect(await value(registry, 'finline_api_rate_limited_total')).toBe(0);
     } finally {
       dead.disconnect();
     }

@@ -47,7 +47,7 @@ describe('useRateLimit over a real HTTP server', () => {
     ]);
     // Per client: another subject still has its whole burst.
     expect((await h.post('{ quote }', await bearer('bob'))).status).toBe(200);
-    const metric = await h.registry.getSingleMetric('api_rate_limited_total')?.get();
+    const metric = await h.registry.getSingleMetric('finline_api_rate_limited_total')?.get();
     expect(metric?.values[0]?.value).toBe(1);
   });
 

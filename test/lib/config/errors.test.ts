@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../../lib/config';
-import { configError } from '../../../lib/config/errors';
+import { configError, reportStartupError } from '../../../lib/config/errors';
 
 describe('configError', () => {
   it('formats one line per issue and redacts secret keys, also paths inside them', () => {
@@ -64,5 +64,72 @@ describe('loadConfig errors', () => {
         '  API_JWT_AUDIENCE="me": needs API_JWT_SECRET or API_JWT_JWKS_URL',
       ].join('\n'),
     );
+  });
+});
+
+describe('reportStartupError', () => {
+  const configFailure = (): ConfigError => {
+    try {
+      loadConfig({ API_PORT: '70000', API_JWT_SECRET: 'short' });
+    } catch (err) {
+      return err as ConfigError;
+    }
+    throw new Error('expected a ConfigError');
+  };
+  const capture = (isTTY: boolean) => {
+    const written: string[] = [];
+    const logged: { fields: object; message: string }[] = [];
+    return {
+      stream: { isTTY, write: (text: string) => written.push(text) },
+      logger: { fatal: (fields: object, message: string) => logged.push({ fields, message }) },
+      written,
+      logged,
+    };
+  };
+
+  it('prints the bad keys as a list on a terminal, secrets redacted, no stack', () => {
+    const c = capture(true);
+    reportStartupError(configFailure(), 'api failed to start', c.logger, c.stream);
+    expect(c.logged).toEqual([]);
+    expect(c.written.join('')).toBe(
+      [
+        'api failed to start: invalid configuration',
+        '  - API_PORT="70000": Too big: expected number to be <=65535',
+        '  - API_JWT_SECRET=[redacted]: must be at least 32 characters',
+        'Every variable, its default and meaning: docs/configuration.md',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('logs one JSON line with the issues when not on a terminal', () => {
+    const c = capture(false);
+    reportStartupError(configFailure(), 'worker failed', c.logger, c.stream);
+    expect(c.written).toEqual([]);
+    expect(c.logged).toEqual([
+      {
+        message: 'worker failed: invalid configuration',
+        fields: {
+          issues: [
+            { key: 'API_PORT', value: '70000', message: 'Too big: expected number to be <=65535' },
+            {
+              key: 'API_JWT_SECRET',
+              value: '[redacted]',
+              redacted: true,
+              message: 'must be at least 32 characters',
+            },
+          ],
+        },
+      },
+    ]);
+    expect(JSON.stringify(c.logged)).not.toContain('short');
+  });
+
+  it('logs any other error with its stack, terminal or not', () => {
+    const c = capture(true);
+    const err = new Error('redis down');
+    reportStartupError(err, 'api failed to start', c.logger, c.stream);
+    expect(c.written).toEqual([]);
+    expect(c.logged).toEqual([{ fields: { err }, message: 'api failed to start' }]);
   });
 });

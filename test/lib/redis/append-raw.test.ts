@@ -38,7 +38,8 @@ describe('appendRaw (append-raw.lua) against a real Redis', () => {
   ];
 
   it('stores each event as its own entry, field for field what encodeRaw would write', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const added = await redis.appendRaw(
       keys.rawEvents,
       1000,
@@ -53,7 +54,8 @@ describe('appendRaw (append-raw.lua) against a real Redis', () => {
   });
 
   it('caps the stream length approximately, like XADD MAXLEN ~', async () => {
-    const { redis, keys } = fx;
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
     const many = Array.from({ length: 5000 }, (_, i) =>
       rawBatchItem({ recvTs: i, sourceId: String(i), payload: '{}' }),
     );

@@ -15,7 +15,7 @@ describe('XINFO GROUPS / STREAM against a real Redis', () => {
   afterEach(() => fx.close());
 
   it('reads a stream and its groups: length, ids, lag, pending, consumers', async () => {
-    const s = fx.keys.rawEvents;
+    const s = fx.keys.partition(0).rawEvents;
     for (let i = 1; i <= 5; i++) await fx.redis.xadd(s, `100-${i}`, 'n', String(i));
     await fx.redis.xgroup('CREATE', s, 'g1', '0');
     await fx.redis.xgroup('CREATE', s, 'g2', '$');
@@ -56,10 +56,10 @@ describe('XINFO GROUPS / STREAM against a real Redis', () => {
     await fx.redis.set(missing, 'x');
     await expect(streamGroups(fx.redis, missing)).rejects.toThrow(/WRONGTYPE/);
 
-    await fx.redis.xadd(fx.keys.anomalies, '5-0', 'a', '1');
+    await fx.redis.xadd(fx.keys.partition(0).anomalies, '5-0', 'a', '1');
     const [[, reply]] = (await fx.redis
       .pipeline()
-      .call('XINFO', 'STREAM', fx.keys.anomalies)
+      .call('XINFO', 'STREAM', fx.keys.partition(0).anomalies)
       .exec()) as [[Error | null, unknown]];
     expect(parseStreamInfo(reply)).toMatchObject({ length: 1, firstEntryId: '5-0', groups: 0 });
   });
