@@ -71,11 +71,17 @@ function isV1(m: StoredManifest): m is ArchiveManifestV1 {
   return m.version === 1 && !('partitions' in m);
 }
 
-function datasetOfV1(d: DatasetManifestV1): DatasetManifest {
+const NO_ROWS: DigestState = { count: 0, sum: '0000000000000000' };
+
+// Stored JSON: a dataset missing from a hand-written or truncated manifest reads as empty
+// rather than making the day unreadable (listing, metrics and restore read manifests).
+function datasetOfV1(d: DatasetManifestV1 | undefined): DatasetManifest {
+  if (!d) return { digest: NO_ROWS, streams: [] };
+  const digest = d.digest ?? NO_ROWS;
   return {
-    digest: d.digest,
+    digest,
     streams: [
-      { partition: 0, stream: d.stream, fromId: d.fromId, toId: d.toId, count: d.digest.count },
+      { partition: 0, stream: d.stream, fromId: d.fromId, toId: d.toId, count: digest.count },
     ],
   };
 }
