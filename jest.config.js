@@ -13,6 +13,8 @@ const CLUSTER_SUITES = [
   '<rootDir>/test/api/subscriptions.test.ts',
   '<rootDir>/test/api/stream-merge.test.ts',
   '<rootDir>/test/api/venues.test.ts',
+  // The archive's Redis side (per-partition copy, trim, restore) on the cluster; Parquet sink only.
+  '<rootDir>/test/workflows/archive-day.test.ts',
 ];
 
 const base = {

@@ -16,17 +16,18 @@ import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { loadSectors } from '../lib/reference';
-import { createKeys, createRedis, keysOf, WORKER_SCRIPTS, type Redis } from '../lib/redis';
+import { createRedis, keysOf, WORKER_SCRIPTS, type Keys, type Redis } from '../lib/redis';
 import { median } from './stats';
 
 /**
  * `npm run bench:archive [-- EVENTS]`: archive throughput and peak memory for one day of
  * EVENTS normalized ticks (default 10,000,000; ARCHIVE_BENCH_EVENTS or the first argument),
- * to Parquet and to PostgreSQL, through the production copy activity (called directly: no
+ * spread over the configured partitions (PIPELINE_PARTITIONS, each ticker in its partition's
+ * stream), to Parquet and to PostgreSQL, through the production copy activity (called directly: no
  * Temporal in the measurement). Each measurement runs in a fresh child process, whose peak RSS
  * (VmHWM) is reported; medians over ARCHIVE_BENCH_RUNS runs (default 3, 1 at 5M events and
  * more). Baselines measured in the same run:
- *   read ceiling    plain XRANGE paging of the same range (what the copy reads);
+ *   read ceiling    plain XRANGE paging of the same range of every partition (what the copy reads);
  *   write ceiling   the sink alone, fed synthetic ticks (no Redis, no decoding).
  * Also once per sink: the verify step (re-read of the source and of the archive).
  * Redis runs without persistence; the PostgreSQL cluster is throw-away with fsync off. The
@@ -95,6 +96,7 @@ function syntheticTick(i: number, start: number, step: number): ArchivedTick {
     feed: 'bench',
     seq: String(i),
     rawId: `${ms - 1}-0`,
+    partition: 0,
   };
 }
 
@@ -118,19 +120,21 @@ async function child(measure: Measure, env: Env, events: number): Promise<Sample
       };
     } else if (measure === 'readCeiling') {
       const { start, end } = dayRange(DAY);
-      let cursor = `${start}-0`;
       n = 0;
-      for (;;) {
-        const page = (await deps.redis.xrange(
-          deps.keys.normalizedEvents,
-          cursor,
-          `${end - 1}-18446744073709551615`,
-          'COUNT',
-          deps.config.archive.pageSize,
-        )) as [string, string[]][];
-        n += page.length;
-        if (page.length < deps.config.archive.pageSize) break;
-        cursor = `(${page[page.length - 1]![0]}`;
+      for (const pk of deps.keys.all) {
+        let cursor = `${start}-0`;
+        for (;;) {
+          const page = (await deps.redis.xrange(
+            pk.normalizedEvents,
+            cursor,
+            `${end - 1}-18446744073709551615`,
+            'COUNT',
+            deps.config.archive.pageSize,
+          )) as [string, string[]][];
+          n += page.length;
+          if (page.length < deps.config.archive.pageSize) break;
+          cursor = `(${page[page.length - 1]![0]}`;
+        }
       }
     } else {
       const sink = await createArchiveSink(deps.config, deps.sectors);
@@ -185,14 +189,38 @@ function runChild(measure: Measure, env: Env, events: number): Promise<Sample> {
   });
 }
 
-async function seed(redis: Redis, stream: string, events: number): Promise<void> {
+/** The bench's tickers and sectors; each ticker's ticks go to its partition's stream. */
+const BENCH_TICKERS: readonly [string, string][] = [
+  ['AAPL', 'Technology'],
+  ['MSFT', 'Technology'],
+  ['JPM', 'Financials'],
+  ['BTC-USD', 'Crypto'],
+  ['XOM', 'Energy'],
+  ['AMZN', 'Consumer Discretionary'],
+  ['JNJ', 'Healthcare'],
+  ['GE', 'Industrials'],
+  ['KO', 'Consumer Staples'],
+  ['DUK', 'Utilities'],
+  ['DIS', 'Communication Services'],
+  ['NVDA', 'Technology'],
+];
+
+/** Seeds the day into every partition's stream (one Redis: the script may touch them all). */
+async function seed(redis: Redis, keys: Keys, events: number): Promise<void> {
   const script = readFileSync(join(__dirname, 'archive-seed.lua'), 'utf8');
   const sha = (await redis.script('LOAD', script)) as string;
   const { start } = dayRange(DAY);
   const step = Math.floor(DAY_MS / events);
   const chunk = 50_000;
+  const streams = keys.all.map((pk) => pk.normalizedEvents);
+  const tickers = BENCH_TICKERS.flatMap(([t, sector]) => [
+    t,
+    sector,
+    keys.forTicker(t).partition + 1,
+  ]);
   for (let i = 0; i < events; i += chunk) {
-    await redis.evalsha(sha, 1, stream, start, step, i, Math.min(chunk, events - i));
+    const args = [start, step, i, Math.min(chunk, events - i), ...tickers];
+    await redis.evalsha(sha, streams.length, ...streams, ...args);
   }
 }
 
@@ -211,23 +239,30 @@ async function main(): Promise<void> {
   const redisUrl = `redis://127.0.0.1:${port}`;
   const redis = createRedis(redisUrl);
   const results: Partial<Record<Measure, Sample[]>> = {};
+  const base: Env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: redisUrl,
+    ARCHIVE_PG_URL: pg.url,
+    ARCHIVE_DIR: join(work, 'archive'),
+    ...(process.env.PIPELINE_PARTITIONS
+      ? { PIPELINE_PARTITIONS: process.env.PIPELINE_PARTITIONS }
+      : {}),
+  };
+  const keys = keysOf(loadConfig(base));
   try {
     const t0 = performance.now();
-    await seed(redis, createKeys('').normalizedEvents, events);
+    await seed(redis, keys, events);
     const seedSecs = (performance.now() - t0) / 1000;
     const info = await redis.info('memory');
     const redisMb = Math.round(Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 2 ** 20);
+    const used = (await Promise.all(keys.all.map((pk) => redis.xlen(pk.normalizedEvents)))).filter(
+      (n) => n > 0,
+    ).length;
     process.stderr.write(
-      `seeded ${events} ticks in ${seedSecs.toFixed(1)} s (Redis ${redisMb} MiB)\n`,
+      `seeded ${events} ticks over ${used} of ${keys.partitions} partitions in ${seedSecs.toFixed(1)} s (Redis ${redisMb} MiB)\n`,
     );
 
-    const base: Env = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      REDIS_URL: redisUrl,
-      ARCHIVE_PG_URL: pg.url,
-      ARCHIVE_DIR: join(work, 'archive'),
-    };
     const envs: Record<Measure, Env> = {
       copyParquet: { ...base, ARCHIVE_SINK: 'parquet' },
       copyPostgres: { ...base, ARCHIVE_SINK: 'postgres' },
@@ -272,7 +307,7 @@ async function main(): Promise<void> {
     });
     const w = 26;
     const lines = [
-      `archive bench: ${events} ticks in one day, ${runs} run(s), medians, heap cap ${HEAP_MB} MiB (seed ${seedSecs.toFixed(1)} s, Redis ${redisMb} MiB)`,
+      `archive bench: ${events} ticks in one day over ${keys.partitions} partitions, ${runs} run(s), medians, heap cap ${HEAP_MB} MiB (seed ${seedSecs.toFixed(1)} s, Redis ${redisMb} MiB)`,
       `${'measure'.padEnd(w)}  ${'events/s'.padStart(10)}  ${'seconds'.padStart(8)}  ${'peak RSS MiB'.padStart(12)}`,
       ...table.map(
         (t) =>
@@ -281,7 +316,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'archive', events, runs, medians: table, samples: results })}\n`,
+      `${JSON.stringify({ bench: 'archive', events, partitions: keys.partitions, runs, medians: table, samples: results })}\n`,
     );
   } finally {
     redis.disconnect();

@@ -20,7 +20,7 @@ import {
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { progressAllowed, runCli, UsageError } from '../lib/cli';
 import { loadSectors } from '../lib/reference';
-import { keysOf, createRedis } from '../lib/redis';
+import { createKeys, createRedis } from '../lib/redis';
 
 const USAGE = `usage:
   npm run archive -- archive  --day YYYY-MM-DD              archive one closed UTC day (waits, shows progress)
@@ -28,8 +28,10 @@ const USAGE = `usage:
                                                             archive past days through the Schedule's backfill
                                                             (--direct: start the day workflows one by one instead)
   npm run archive -- restore  --day YYYY-MM-DD [--stream NAME] [--replace]
-                                                            put an archived day back into a Redis stream
-                                                            (default restored:normalized:<day>)
+                                                            put an archived day back into Redis, one stream
+                                                            per partition (default restored:{p<N>}:normalized:<day>;
+                                                            --stream NAME: NAME-p<N> when the day has
+                                                            more than one partition, else NAME)
 Results go to stdout as JSON; progress bars to stderr, on a terminal only.
 Exit codes: 0 done, 1 failed, 2 usage error (a bad command, option or day).`;
 
@@ -83,8 +85,10 @@ async function archive(config: Config, day: string): Promise<void> {
     const id = started.workflowId;
     process.stderr.write(`${started.started ? 'started' : 'already running:'} ${id}\n`);
     const handle = workflowHandle(client, archiveDayWorkflow, id);
-    const b = bar(`${day} [{bar}] {percentage}% | {phase} ticks {ticks} anomalies {anomalies}`);
-    b.start(100, 0, { phase: 'starting', ticks: 0, anomalies: 0 });
+    const b = bar(
+      `${day} [{bar}] {percentage}% | {phase} {partition} ticks {ticks} anomalies {anomalies}`,
+    );
+    b.start(100, 0, { phase: 'starting', partition: '', ticks: 0, anomalies: 0 });
     const result = handle.result();
     let done = false;
     void result.finally(() => (done = true)).catch(() => undefined);
@@ -92,13 +96,18 @@ async function archive(config: Config, day: string): Promise<void> {
       const p = await copyProgress(client, id).catch(() => undefined);
       if (p) {
         const pct = p.phase === 'ticks' ? p.fraction * 90 : 90 + p.fraction * 10;
-        b.update(Math.floor(pct), { phase: p.phase, ticks: p.ticks, anomalies: p.anomalies });
+        b.update(Math.floor(pct), {
+          phase: p.phase,
+          partition: `p${p.partition}/${p.partitions}`,
+          ticks: p.ticks,
+          anomalies: p.anomalies,
+        });
       }
       await Promise.race([result.catch(() => undefined), sleep(500)]);
     }
     try {
       const r = await result;
-      b.update(100, { phase: r.outcome });
+      b.update(100, { phase: r.outcome, partition: '' });
       b.stop();
       process.stdout.write(`${JSON.stringify(summary(r), null, 2)}\n`);
     } catch (err) {
@@ -113,6 +122,7 @@ function summary(r: ArchiveDayResult) {
     day: r.day,
     outcome: r.outcome,
     sink: r.manifest?.sink,
+    partitions: r.manifest?.partitions,
     ticks: r.manifest?.ticks.digest.count,
     anomalies: r.manifest?.anomalies.digest.count,
     sourceComplete: r.manifest?.sourceComplete,
@@ -183,6 +193,22 @@ async function backfill(config: Config, from: string, to: string, direct: boolea
   });
 }
 
+/**
+ * The target stream of partition `p`: its restored-events key, or `--stream NAME` as given for
+ * a day of one partition and `NAME-p<N>` for a day of several (ids repeat across partitions).
+ */
+function restoreTarget(
+  config: Config,
+  day: string,
+  partitions: number,
+  stream: string | undefined,
+): (p: number) => string {
+  if (stream !== undefined) return (p) => (partitions > 1 ? `${stream}-p${p}` : stream);
+  // The day's partitions, which may be more than PIPELINE_PARTITIONS is now.
+  const keys = createKeys(config.redis.keyPrefix, Math.max(partitions, config.pipeline.partitions));
+  return (p) => keys.partition(p).restoredEvents(day);
+}
+
 async function restore(
   config: Config,
   day: string,
@@ -193,7 +219,6 @@ async function restore(
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 3 });
   const sink = await createArchiveSink(config, loadSectors(config.sectorsFile));
   try {
-    const target = stream ?? keysOf(config).restoredEvents(day);
     const manifest = await sink.readManifest(day);
     const b = bar(`restore ${day} [{bar}] {percentage}% | {value}/{total} ticks`);
     b.start(manifest?.ticks.digest.count ?? 0, 0);
@@ -201,14 +226,23 @@ async function restore(
       sink,
       redis,
       day,
-      stream: target,
+      streamOf: restoreTarget(config, day, manifest?.partitions ?? 1, stream),
       replace,
       onProgress: (n) => b.update(n),
     });
     b.stop();
-    process.stdout.write(`${JSON.stringify({ day, stream: target, restored: r.restored })}\n`);
-    if (r.restored !== r.expected) {
-      throw new Error(`restored ${r.restored} ticks, the manifest says ${r.expected}`);
+    const partitions = r.partitions.map((p) => ({
+      partition: p.partition,
+      stream: p.stream,
+      restored: p.restored,
+    }));
+    process.stdout.write(`${JSON.stringify({ day, restored: r.restored, partitions })}\n`);
+    const off = r.partitions.filter((p) => p.restored !== p.expected);
+    if (r.restored !== r.expected || off.length > 0) {
+      const detail = off.map((p) => `partition ${p.partition}: ${p.restored}/${p.expected}`);
+      throw new Error(
+        `restored ${r.restored} ticks, the manifest says ${r.expected}${detail.length ? ` (${detail.join(', ')})` : ''}`,
+      );
     }
   } finally {
     await sink.close();

@@ -6,7 +6,7 @@ export * from './sink';
 export * from './parquet-layout';
 export { createParquetSink, type ParquetSinkOptions } from './parquet-sink';
 export { createPgSink, type PgSinkOptions } from './pg-sink';
-export { migrate } from './pg-schema';
+export { migrate, SCHEMA_VERSION } from './pg-schema';
 export { QuoteRepository } from './quote-repository';
 export { createArchiveSink } from './create-sink';
 export {
@@ -17,4 +17,10 @@ export {
 } from './reader';
 export { trimBoundMs } from './retention';
 export { lazyArchiveSink, type LazyArchiveSink } from './lazy-sink';
-export { restoreDay, RestoreError, type RestoreOptions } from './restore';
+export {
+  restoreDay,
+  RestoreError,
+  type RestoredPartition,
+  type RestoreOptions,
+  type RestoreResult,
+} from './restore';

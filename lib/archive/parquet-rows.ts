@@ -4,10 +4,13 @@ import type { ArchivedAnomaly, ArchivedTick } from './rows';
 /**
  * The Parquet files' columns and the mapping of archived rows to and from them. Prices, sizes,
  * bids and asks are UTF8 columns holding the exact decimal text; times are TIMESTAMP_MILLIS so
- * DuckDB and pandas see timestamps; the partition columns (date, sector) are not in the files.
+ * DuckDB and pandas see timestamps; the hive partition columns (date, sector) are not in the
+ * files. `partition` is the pipeline partition whose stream held the row (with `id`, the row's
+ * identity); files written before partitions have no such column (nor anomalies a `feed`), and
+ * their rows read as partition 0 (feed '').
  */
 
-type FieldType = 'UTF8' | 'DOUBLE' | 'TIMESTAMP_MILLIS';
+type FieldType = 'UTF8' | 'DOUBLE' | 'TIMESTAMP_MILLIS' | 'INT32';
 
 /** Every column SNAPPY-compressed (parquetjs sets compression per field). */
 function schema(fields: Record<string, [FieldType, 'optional'?]>): ParquetSchema {
@@ -34,6 +37,7 @@ export const TICK_SCHEMA = schema({
   feed: ['UTF8'],
   seq: ['UTF8'],
   raw_id: ['UTF8'],
+  partition: ['INT32'],
 });
 
 export const ANOMALY_SCHEMA = schema({
@@ -47,6 +51,8 @@ export const ANOMALY_SCHEMA = schema({
   ts: ['TIMESTAMP_MILLIS'],
   source_ids: ['UTF8'],
   detected_at: ['TIMESTAMP_MILLIS'],
+  feed: ['UTF8'],
+  partition: ['INT32'],
 });
 
 export type Row = Record<string, unknown>;
@@ -65,6 +71,7 @@ export function tickRow(t: ArchivedTick): Row {
     feed: t.feed,
     seq: t.seq,
     raw_id: t.rawId,
+    partition: t.partition,
   };
 }
 
@@ -73,6 +80,10 @@ function str(v: unknown): string {
 }
 export function ms(v: unknown): number {
   return v instanceof Date ? v.getTime() : Number(v);
+}
+/** The partition column; absent (a file written before partitions): 0. */
+function partitionOf(v: unknown): number {
+  return v == null ? 0 : Number(v);
 }
 
 export function tickOf(r: Row, sector: string): ArchivedTick {
@@ -90,6 +101,7 @@ export function tickOf(r: Row, sector: string): ArchivedTick {
     feed: str(r.feed),
     seq: str(r.seq),
     rawId: str(r.raw_id),
+    partition: partitionOf(r.partition),
   };
 }
 
@@ -105,6 +117,8 @@ export function anomalyRow(a: ArchivedAnomaly): Row {
     ts: new Date(a.ts),
     source_ids: a.sourceIds.join(','),
     detected_at: new Date(a.detectedAt),
+    feed: a.feed,
+    partition: a.partition,
   };
 }
 
@@ -115,11 +129,13 @@ export function anomalyOf(r: Row): ArchivedAnomaly {
     type: str(r.type) as ArchivedAnomaly['type'],
     severity: str(r.severity) as ArchivedAnomaly['severity'],
     ticker: str(r.ticker),
+    feed: str(r.feed),
     price: str(r.price),
     statistic: Number(r.statistic),
     threshold: Number(r.threshold),
     ts: ms(r.ts),
     sourceIds: ids ? ids.split(',') : [],
     detectedAt: ms(r.detected_at),
+    partition: partitionOf(r.partition),
   };
 }

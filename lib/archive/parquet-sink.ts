@@ -2,8 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { ParquetReader, ParquetWriter, type ParquetSchema } from '@dsnp/parquetjs';
 import { materializeRecords } from '@dsnp/parquetjs/dist/lib/shred';
-import { compareStreamIds } from '../redis/stream-ids';
-import type { ArchiveManifest } from './manifest';
+import { upgradeManifest, type ArchiveManifest, type StoredManifest } from './manifest';
 import { layout, partitionValueOf, partNumber } from './parquet-layout';
 import {
   ANOMALY_SCHEMA,
@@ -16,7 +15,13 @@ import {
   type Row,
 } from './parquet-rows';
 import type { ArchivedAnomaly, ArchivedTick } from './rows';
-import { byTsThenId, type ArchiveSink, type DayWriter, type SinkPosition } from './sink';
+import {
+  byPartitionThenId,
+  byTsThenId,
+  type ArchiveSink,
+  type DayWriter,
+  type SinkPosition,
+} from './sink';
 
 /**
  * Parquet files on the local filesystem, written with @dsnp/parquetjs (pure JavaScript, row
@@ -107,8 +112,11 @@ async function* rowsInRange(
   }
 }
 
-/** Merges per-partition streams (each in stream-id order) into one, in stream-id order. */
-async function* mergeById<T extends { id: string }>(
+/**
+ * Merges the rows of several folders (each sector's part files, in the copy's order: by
+ * pipeline partition, then stream id) into one sequence in that order, in batches.
+ */
+async function* mergeInCopyOrder<T extends { partition: number; id: string }>(
   sources: AsyncGenerator<T>[],
   batch: number,
 ): AsyncGenerator<T[]> {
@@ -121,7 +129,7 @@ async function* mergeById<T extends { id: string }>(
   while (heads.length > 0) {
     let min = 0;
     for (let i = 1; i < heads.length; i++) {
-      if (compareStreamIds(heads[i]!.row.id, heads[min]!.row.id) < 0) min = i;
+      if (byPartitionThenId(heads[i]!.row, heads[min]!.row) < 0) min = i;
     }
     const head = heads[min]!;
     out.push(head.row);
@@ -257,17 +265,20 @@ export function createParquetSink(opts: ParquetSinkOptions): ArchiveSink {
         const sector = partitionValueOf(d.slice(d.lastIndexOf('/') + 1));
         sources.push(mapRows(readRows(await parts(d)), (r) => tickOf(r, sector)));
       }
-      yield* mergeById(sources, 1000);
+      yield* mergeInCopyOrder(sources, 1000);
     },
 
     async *scanAnomalies(day: string): AsyncIterable<readonly ArchivedAnomaly[]> {
       const rows = mapRows(readRows(await parts(layout.anomaliesDay(dir, day))), anomalyOf);
-      yield* mergeById([rows], 1000);
+      yield* mergeInCopyOrder([rows], 1000);
     },
 
     async readManifest(day: string): Promise<ArchiveManifest | undefined> {
       try {
-        return JSON.parse(await readFile(layout.manifest(dir, day), 'utf8')) as ArchiveManifest;
+        const stored = JSON.parse(
+          await readFile(layout.manifest(dir, day), 'utf8'),
+        ) as StoredManifest;
+        return upgradeManifest(stored);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;

@@ -3,20 +3,27 @@ import type { Writable } from 'node:stream';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { dayRange } from './day';
-import type { ArchiveManifest } from './manifest';
+import { upgradeManifest, type ArchiveManifest, type StoredManifest } from './manifest';
 import { migrate } from './pg-schema';
 import { QuoteRepository, TICK_COLUMNS, tickOfRecord, type TickRecord } from './quote-repository';
 import { anomalyValues, tickValues, type ArchivedAnomaly, type ArchivedTick } from './rows';
-import type { ArchiveSink, Dataset, DayWriter, SinkPosition } from './sink';
+import {
+  START_POSITION,
+  type ArchiveSink,
+  type Dataset,
+  type DayWriter,
+  type SinkPosition,
+  type StreamPosition,
+} from './sink';
 
 /**
  * PostgreSQL tables (lib/archive/pg-schema.ts), written with COPY FROM STDIN through
  * pg-copy-streams: one transaction per flush, so an interrupted copy resumes from its last
- * flush; the primary key on the stream id makes a row impossible to store twice.
+ * flush; the primary key (partition, stream id) makes a row impossible to store twice.
  */
 
 const ANOMALY_COLUMNS =
-  'stream_ms, stream_seq, type, severity, ticker, price, statistic, threshold, ts_ms, source_ids, detected_at';
+  'partition, stream_ms, stream_seq, type, severity, ticker, price, statistic, threshold, ts_ms, source_ids, detected_at, feed';
 const TABLE: Record<Dataset, string> = { ticks: 'archive_ticks', anomalies: 'archive_anomalies' };
 const COLUMNS: Record<Dataset, string> = { ticks: TICK_COLUMNS, anomalies: ANOMALY_COLUMNS };
 
@@ -35,14 +42,16 @@ function idParts(id: string): [string, string] {
 }
 
 function tickLine(t: ArchivedTick): string {
-  return `${[...idParts(t.id), ...tickValues(t)].map(copyText).join('\t')}\n`;
+  return `${[t.partition, ...idParts(t.id), ...tickValues(t)].map(copyText).join('\t')}\n`;
 }
 
 function anomalyLine(a: ArchivedAnomaly): string {
-  return `${[...idParts(a.id), ...anomalyValues(a)].map(copyText).join('\t')}\n`;
+  const values = [a.partition, ...idParts(a.id), ...anomalyValues(a), a.feed];
+  return `${values.map(copyText).join('\t')}\n`;
 }
 
 interface AnomalyRecord {
+  partition: number;
   stream_ms: string;
   stream_seq: string;
   type: string;
@@ -54,6 +63,7 @@ interface AnomalyRecord {
   ts_ms: string;
   source_ids: string;
   detected_at: string;
+  feed: string;
 }
 
 function anomalyOfRecord(r: AnomalyRecord): ArchivedAnomaly {
@@ -62,13 +72,45 @@ function anomalyOfRecord(r: AnomalyRecord): ArchivedAnomaly {
     type: r.type as ArchivedAnomaly['type'],
     severity: r.severity as ArchivedAnomaly['severity'],
     ticker: r.ticker,
+    feed: r.feed,
     price: r.price,
     statistic: r.statistic,
     threshold: r.threshold,
     ts: Number(r.ts_ms),
     sourceIds: r.source_ids ? r.source_ids.split(',') : [],
     detectedAt: Number(r.detected_at),
+    partition: r.partition,
   };
+}
+
+type Query = Pick<Pool, 'query'> | PoolClient;
+
+/**
+ * The next partition above `above` holding rows of [start, end) in `table`, or undefined. Two
+ * index probes per partition tried (the key leads with the partition): a day is found without
+ * reading the other days of any partition.
+ */
+async function nextPartition(
+  db: Query,
+  table: string,
+  above: number,
+  start: number,
+  end: number,
+): Promise<number | undefined> {
+  for (let p = above; ;) {
+    const { rows } = await db.query<{ p: number | null }>(
+      `SELECT min(partition) AS p FROM ${table} WHERE partition > $1`,
+      [p],
+    );
+    const next = rows[0]?.p;
+    if (next == null) return undefined;
+    const hit = await db.query(
+      `SELECT 1 FROM ${table} WHERE partition = $1 AND stream_ms >= $2 AND stream_ms < $3 LIMIT 1`,
+      [next, start, end],
+    );
+    if ((hit.rowCount ?? 0) > 0) return next;
+    p = next;
+  }
 }
 
 class PgDayWriter implements DayWriter {
@@ -150,24 +192,59 @@ export async function createPgSink(
   await migrate(pool);
   const repository = new QuoteRepository(pool);
 
+  /** A day of one dataset by partition, then stream id; keyset pages of 5,000 rows. */
   async function* scan<R, T>(
     dataset: Dataset,
     day: string,
     of: (r: R) => T,
   ): AsyncGenerator<readonly T[]> {
     const { start, end } = dayRange(day);
-    let after: [string, string] = [String(start), '-1'];
-    for (;;) {
-      const { rows } = await pool.query<R & { stream_ms: string; stream_seq: string }>(
-        `SELECT ${COLUMNS[dataset]} FROM ${TABLE[dataset]}
-         WHERE (stream_ms, stream_seq) > ($1, $2) AND stream_ms < $3
-         ORDER BY stream_ms, stream_seq LIMIT 5000`,
-        [after[0], after[1], end],
+    const table = TABLE[dataset];
+    for (
+      let p = await nextPartition(pool, table, -1, start, end);
+      p !== undefined;
+      p = await nextPartition(pool, table, p, start, end)
+    ) {
+      let after: [string, string] = [String(start), '-1'];
+      for (;;) {
+        const { rows } = await pool.query<R & { stream_ms: string; stream_seq: string }>(
+          `SELECT ${COLUMNS[dataset]} FROM ${table}
+           WHERE partition = $1 AND (stream_ms, stream_seq) > ($2, $3) AND stream_ms < $4
+           ORDER BY stream_ms, stream_seq LIMIT 5000`,
+          [p, after[0], after[1], end],
+        );
+        if (rows.length > 0) yield rows.map(of);
+        if (rows.length < 5000) break;
+        const last = rows[rows.length - 1]!;
+        after = [last.stream_ms, last.stream_seq];
+      }
+    }
+  }
+
+  /** Deletes the day's rows of `dataset` after `pos` (all of them from the start position). */
+  async function dropAfter(
+    client: PoolClient,
+    dataset: Dataset,
+    day: string,
+    pos: StreamPosition,
+  ): Promise<void> {
+    const { start, end } = dayRange(day);
+    const table = TABLE[dataset];
+    const [ms, seq] = pos.after ? idParts(pos.after) : [String(start), '-1'];
+    await client.query(
+      `DELETE FROM ${table}
+       WHERE partition = $1 AND (stream_ms, stream_seq) > ($2, $3) AND stream_ms < $4`,
+      [pos.partition, ms, seq, end],
+    );
+    for (
+      let p = await nextPartition(client, table, pos.partition, start, end);
+      p !== undefined;
+      p = await nextPartition(client, table, p, start, end)
+    ) {
+      await client.query(
+        `DELETE FROM ${table} WHERE partition = $1 AND stream_ms >= $2 AND stream_ms < $3`,
+        [p, start, end],
       );
-      if (rows.length === 0) return;
-      yield rows.map(of);
-      const last = rows[rows.length - 1]!;
-      after = [last.stream_ms, last.stream_seq];
     }
   }
 
@@ -177,20 +254,12 @@ export async function createPgSink(
     pool,
 
     async openDay(day: string, resume?: SinkPosition): Promise<DayWriter> {
-      const { start, end } = dayRange(day);
+      const from = resume ?? START_POSITION;
       const client = await pool.connect();
       try {
         // Drop what an unfinished copy wrote past its last flush (everything, without one).
-        for (const [dataset, after] of [
-          ['ticks', resume?.ticksAfter ?? ''],
-          ['anomalies', resume?.anomaliesAfter ?? ''],
-        ] as const) {
-          const [ms, seq] = after ? idParts(after) : [String(start), '-1'];
-          await client.query(
-            `DELETE FROM ${TABLE[dataset]} WHERE (stream_ms, stream_seq) > ($1, $2) AND stream_ms < $3`,
-            [ms, seq, end],
-          );
-        }
+        await dropAfter(client, 'ticks', day, from.ticks);
+        await dropAfter(client, 'anomalies', day, from.anomalies);
       } catch (err) {
         client.release();
         throw err;
@@ -202,11 +271,11 @@ export async function createPgSink(
     scanAnomalies: (day) => scan<AnomalyRecord, ArchivedAnomaly>('anomalies', day, anomalyOfRecord),
 
     async readManifest(day: string): Promise<ArchiveManifest | undefined> {
-      const { rows } = await pool.query<{ manifest: ArchiveManifest }>(
+      const { rows } = await pool.query<{ manifest: StoredManifest }>(
         'SELECT manifest FROM archive_manifests WHERE day = $1',
         [day],
       );
-      return rows[0]?.manifest;
+      return rows[0] ? upgradeManifest(rows[0].manifest) : undefined;
     },
 
     async writeManifest(manifest: ArchiveManifest): Promise<void> {

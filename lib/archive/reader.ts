@@ -24,13 +24,17 @@ export interface ArchiveCoverage {
  * Contract:
  * - `history(ticker, fromMs, toMs, limit)` returns archived ticks of `ticker` (exact match,
  *   as stored) with `fromMs <= ts < toMs` (event time, half-open), sorted ascending by `ts`
- *   then stream id (`id`, compared numerically), at most `limit` of them. Ticks are the
- *   `decodeTick` shape, stream `id` included; prices are the exact decimal text.
- * - Days are partitioned by stream id (when Redis received the tick), not by event time: a
- *   day is searched with its neighbours, so a tick late or early by less than a day is found.
+ *   then stream id (`id`, compared numerically) then `partition`, at most `limit` of them.
+ *   Ticks are the `decodeTick` shape, stream `id` included, plus the `partition` whose stream
+ *   held them (0 for days archived before partitions); prices are the exact decimal text.
+ * - Days are split by stream id (when Redis received the tick), not by event time: a day is
+ *   searched with its neighbours, so a tick late or early by less than a day is found.
  * - An archived day may still be in Redis (the retention window keeps it there): to join with
- *   Redis, take from the archive only ticks whose `id` is below the first id Redis still holds
- *   (or de-duplicate by `id`). `coverage()` says which days the archive has.
+ *   Redis, take from the archive only ticks whose `id` is below the first id that the ticker's
+ *   partition stream (`keys.forTicker(ticker).normalizedEvents`) still holds. A stream id is
+ *   unique only within a partition, but every tick of a ticker is in that ticker's partition
+ *   (as long as PIPELINE_PARTITIONS stays what it was when the tick arrived).
+ *   `coverage()` says which days the archive has.
  * - Parquet: only days with a manifest are read. PostgreSQL: the table is queried directly
  *   (indexed on ticker, ts), so a day being copied shows what is already committed.
  * - `close()` releases files and connections; the reader is unusable afterwards.

@@ -7,10 +7,20 @@ import type { StoredTick } from '../domain/types';
  * a count plus the sum (mod 2^64) of a 64-bit hash of each row's canonical text: independent
  * of order, because sinks give rows back in their own order (Parquet by sector partition), and,
  * unlike XOR, a row stored twice changes it.
+ *
+ * A stream id is unique only within one partition's stream (two partitions routinely add the
+ * same id in the same millisecond), so an archived row is identified by (partition, id).
  */
 
-export type ArchivedTick = StoredTick;
-export type ArchivedAnomaly = StoredAnomaly;
+/** A tick as archived: the stream entry, and the pipeline partition whose stream held it. */
+export interface ArchivedTick extends StoredTick {
+  readonly partition: number;
+}
+
+/** An anomaly as archived, with the partition whose anomalies stream held it. */
+export interface ArchivedAnomaly extends StoredAnomaly {
+  readonly partition: number;
+}
 
 /**
  * A tick's fields after its id, in the one column order every store uses (the canonical line,
@@ -48,13 +58,25 @@ export function anomalyValues(a: ArchivedAnomaly): (string | number)[] {
   ];
 }
 
-/** The tick as one canonical line: every field in a fixed order, absent optionals as null. */
+/**
+ * The tick as one canonical line: every field in a fixed order, absent optionals as null. The
+ * partition is appended only when it is not 0, so a row of partition 0 has the line it had
+ * before partitions and the digests of days archived then still match their rows.
+ */
 export function canonicalTick(t: ArchivedTick): string {
-  return JSON.stringify([t.id, ...tickValues(t)]);
+  const row: unknown[] = [t.id, ...tickValues(t)];
+  if (t.partition !== 0) row.push(t.partition);
+  return JSON.stringify(row);
 }
 
+/**
+ * The anomaly as one canonical line; `feed` and the partition are appended unless both are
+ * the defaults of rows archived before them ('' and 0), for the reason given at canonicalTick.
+ */
 export function canonicalAnomaly(a: ArchivedAnomaly): string {
-  return JSON.stringify([a.id, ...anomalyValues(a)]);
+  const row: unknown[] = [a.id, ...anomalyValues(a)];
+  if (a.feed !== '' || a.partition !== 0) row.push(a.feed, a.partition);
+  return JSON.stringify(row);
 }
 
 /** A digest's state, as plain JSON (heartbeat details, manifests). */

@@ -56,6 +56,11 @@ export interface PartitionKeys {
    * for dropping duplicates; expires with the de-duplication window.
    */
   dedupe(feed: string, bucket: number): string;
+  /**
+   * Stream: this partition's ticks of one archived day put back by `npm run archive -- restore`
+   * (original ids, which are unique only within the partition).
+   */
+  restoredEvents(day: string): string;
 }
 
 export interface Keys {
@@ -76,8 +81,6 @@ export interface Keys {
   readonly auditEvents: string;
   /** String: GCRA state (theoretical arrival time) of one API client; expires when idle. */
   rateLimit(clientId: string): string;
-  /** Stream: one archived day's ticks put back by `npm run archive -- restore` (original ids). */
-  restoredEvents(day: string): string;
   /**
    * Hash: stream key → the stream's first entry id right after the archive's last trim, to
    * tell the archive's trims from entries dropped by anything else (MAXLEN).
@@ -106,6 +109,7 @@ function partitionKeys(prefix: string, partition: number): PartitionKeys {
     batchMarker: (batchId) => k('batch', `:committed:${batchId}`),
     consumerLease: (consumer) => k('lease', `:${consumer}`),
     dedupe: (feed, bucket) => k('dedupe', `:${feed}:${bucket}`),
+    restoredEvents: (day) => k('restored', `:normalized:${day}`),
   };
 }
 
@@ -128,7 +132,6 @@ export function createKeys(prefix = '', partitions = 1): Keys {
     apiKey: (id) => `${prefix}api-keys:${id}`,
     auditEvents: `${prefix}audit:events`,
     rateLimit: (clientId) => `${prefix}ratelimit:${clientId}`,
-    restoredEvents: (day) => `${prefix}restored:normalized:${day}`,
     archiveTrim: `${prefix}archive:trim`,
   };
 }

@@ -13,7 +13,7 @@ import { loadConfig, type Config, type Env } from '../../lib/config';
 import { PROJECT_ROOT } from '../../lib/devstack/binaries';
 import { loadSectors } from '../../lib/reference';
 import { decodeTick } from '../../lib/redis';
-import { seedDay, type SeededDay } from '../support/archive-data';
+import { ofPartition, seedDay, type SeededDay } from '../support/archive-data';
 import {
   redisFixture,
   temporalFixture,
@@ -70,7 +70,7 @@ function onTerminal(env: Env, ...args: string[]): Promise<Run> {
 
 describe('archive CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fin-line-archive-cli-'));
-  const env = testEnv({ ARCHIVE_DIR: dir, ARCHIVE_RETENTION_DAYS: '30' });
+  const env = testEnv({ ARCHIVE_DIR: dir, ARCHIVE_RETENTION_DAYS: '30', PIPELINE_PARTITIONS: '2' });
   const config: Config = loadConfig(env);
   const days = [dayOf(Date.now() - 3 * DAY_MS), dayOf(Date.now() - 2 * DAY_MS)];
   let fx: RedisFixture;
@@ -105,32 +105,56 @@ describe('archive CLI', () => {
       day: days[0],
       outcome: 'archived',
       sink: 'parquet',
+      partitions: 2,
       ticks: 400,
       anomalies: 16,
       trimmed: { ticks: 0, anomalies: 0 }, // inside the 30-day retention window
     });
   });
 
-  it('restore --day puts the day back into a stream, once; --replace does it again', async () => {
+  it('restore --day puts the day back partition by partition, once; --replace does it again', async () => {
     const r = await cli(env, 'restore', '--day', days[0]!);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain('400/400 ticks'); // no progress bar off a terminal
-    const stream = fx.keys.restoredEvents(days[0]!);
-    expect(JSON.parse(r.stdout)).toEqual({ day: days[0], stream, restored: 400 });
-    const back = (await fx.redis.xrange(stream, '-', '+')) as [string, string[]][];
-    expect(back.map(([id, f]) => canonicalTick(decodeTick(id, f)))).toEqual(
-      seeded[0]!.ticks.map(canonicalTick),
-    );
+    const counts = fx.keys.all.map((pk) => ofPartition(seeded[0]!.ticks, pk.partition).length);
+    expect(counts.every((n) => n > 0)).toBe(true);
+    expect(JSON.parse(r.stdout)).toEqual({
+      day: days[0],
+      restored: 400,
+      partitions: fx.keys.all.map((pk, i) => ({
+        partition: pk.partition,
+        stream: pk.restoredEvents(days[0]!),
+        restored: counts[i],
+      })),
+    });
+    for (const pk of fx.keys.all) {
+      const back = (await fx.redis.xrange(pk.restoredEvents(days[0]!), '-', '+')) as [
+        string,
+        string[],
+      ][];
+      expect(
+        back.map(([id, f]) => canonicalTick({ ...decodeTick(id, f), partition: pk.partition })),
+      ).toEqual(ofPartition(seeded[0]!.ticks, pk.partition).map(canonicalTick));
+    }
     const again = await cli(env, 'restore', '--day', days[0]!);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is not empty.*--replace/);
     const replaced = await cli(env, 'restore', '--day', days[0]!, '--replace');
     expect(replaced.code).toBe(0);
-    expect(await fx.redis.xlen(stream)).toBe(400);
+    expect(await fx.redis.xlen(fx.keys.partition(1).restoredEvents(days[0]!))).toBe(counts[1]);
     // On a terminal (script(1) gives it one) the progress bar draws.
     const tty = await onTerminal(env, 'restore', '--day', days[0]!, '--replace');
     expect(tty.code).toBe(0);
     expect(tty.stdout).toContain('100% | 400/400 ticks');
+  });
+
+  it('restore --stream NAME writes NAME-p<N> per partition', async () => {
+    const name = `${config.redis.keyPrefix}replay`;
+    const r = await cli(env, 'restore', '--day', days[0]!, '--stream', name);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { partitions: { stream: string; restored: number }[] };
+    expect(out.partitions.map((p) => p.stream)).toEqual([`${name}-p0`, `${name}-p1`]);
+    for (const p of out.partitions) expect(await fx.redis.xlen(p.stream)).toBe(p.restored);
   });
 
   it('backfill --direct archives each day of the range', async () => {

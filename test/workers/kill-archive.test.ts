@@ -16,7 +16,7 @@ import {
 import { loadConfig, type Config, type Env } from '../../lib/config';
 import type { ManagedProcess } from '../../lib/devstack/child';
 import { loadSectors } from '../../lib/reference';
-import { seedDay, type SeededDay } from '../support/archive-data';
+import { collidingIds, ofPartition, seedDay, type SeededDay } from '../support/archive-data';
 import {
   redisFixture,
   temporalFixture,
@@ -28,10 +28,11 @@ import { eventually } from '../support/temporal';
 import { spawnWorkerProcess } from '../support/worker-process';
 
 /**
- * The archive's worker process SIGKILLed twice: once in the middle of the copy (after a
- * checkpoint), once between the manifest and the trim. New workers finish the day: the archive
- * holds exactly the day's entries (nothing lost, nothing twice), the copy went on from its
- * checkpoint, and the trim ran once, removing exactly the archived day.
+ * The archive's worker process SIGKILLed twice, over two partitions whose streams share stream
+ * ids: once in the middle of the copy of the second partition (after a checkpoint in it), once
+ * between the manifest and the trim. New workers finish the day: the archive holds exactly the
+ * day's entries of both partitions (nothing lost, nothing twice), the copy went on from its
+ * checkpoint, and the trim ran once, removing exactly the archived day from each partition.
  */
 
 const DAY = dayOf(Date.now() - 3 * DAY_MS);
@@ -47,6 +48,7 @@ describe('archive worker killed between copy and trim', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fin-line-kill-archive-'));
   const env: Env = testEnv({
     ARCHIVE_DIR: dir,
+    PIPELINE_PARTITIONS: '2',
     ARCHIVE_RETENTION_DAYS: '1',
     ARCHIVE_PAGE_SIZE: '500',
     ARCHIVE_CHECKPOINT_EVENTS: '1000',
@@ -92,7 +94,7 @@ describe('archive worker killed between copy and trim', () => {
   beforeAll(async () => {
     fx = redisFixture(config);
     temporal = await temporalFixture(config);
-    day = await seedDay(fx.redis, fx.keys, DAY, 6000, 3);
+    day = await seedDay(fx.redis, fx.keys, DAY, 8000, 3);
     next = await seedDay(fx.redis, fx.keys, NEXT, 500, 4);
     sink = await createArchiveSink(config, loadSectors(config.sectorsFile));
   });
@@ -108,9 +110,18 @@ describe('archive worker killed between copy and trim', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  async function lengths(): Promise<number[]> {
+    return Promise.all(fx.keys.all.map((pk) => fx.redis.xlen(pk.normalizedEvents)));
+  }
+
   test('nothing lost, nothing duplicated, trimmed once', async () => {
-    const total = day.ticks.length + next.ticks.length;
-    expect(await fx.redis.xlen(fx.keys.normalizedEvents)).toBe(total);
+    const seededLengths = fx.keys.all.map(
+      (pk) =>
+        ofPartition(day.ticks, pk.partition).length + ofPartition(next.ticks, pk.partition).length,
+    );
+    expect(await lengths()).toEqual(seededLengths);
+    expect(ofPartition(day.ticks, 1).length).toBeGreaterThan(2000);
+    expect(collidingIds(day.ticks).length).toBeGreaterThan(1000);
     const first = spawnWorker(1);
     const handle = await startWorkflow(temporal.client, archiveDayWorkflow, {
       taskQueue: config.temporal.taskQueue,
@@ -119,19 +130,22 @@ describe('archive worker killed between copy and trim', () => {
       workflowTaskTimeout: '3s',
     });
 
-    // Kill 1: mid-copy, after at least one checkpoint (heartbeats are throttled, so the
-    // details seen may lag the copy by a few pages).
+    // Kill 1: mid-copy of the second partition's ticks, after a checkpoint inside it
+    // (heartbeats are throttled, so the details seen may lag the copy by a few pages).
     const p = await eventually(
       async () => {
-        const progress = await copyProgress();
-        return (progress?.checkpoint?.ticks.digest.count ?? 0) >= 1000 ? progress : undefined;
+        const cp = (await copyProgress())?.checkpoint;
+        return cp?.phase === 'ticks' && cp.partition === 1 && cp.after !== '' ? cp : undefined;
       },
       60_000,
-      'a copy checkpoint',
+      'a copy checkpoint inside partition 1',
     );
     await kill(first);
     expect(existsSync(layout.manifest(dir, DAY))).toBe(false);
-    expect(p.ticks).toBeLessThan(day.ticks.length);
+    expect(p.ticks.digest.count).toBeGreaterThan(ofPartition(day.ticks, 0).length);
+    expect(p.ticks.digest.count).toBeLessThan(day.ticks.length);
+    expect(p.ticks.streams.map((r) => r.partition)).toEqual([0, 1]);
+    expect(p.ticks.streams[0]!.count).toBe(ofPartition(day.ticks, 0).length);
 
     // Kill 2: the manifest is written, the trim (which waits ARCHIVE_TEST_DELAY_MS) not yet.
     const second = spawnWorker(2);
@@ -141,7 +155,7 @@ describe('archive worker killed between copy and trim', () => {
       'the manifest',
     );
     await kill(second);
-    expect(await fx.redis.xlen(fx.keys.normalizedEvents)).toBe(total);
+    expect(await lengths()).toEqual(seededLengths);
 
     spawnWorker(3);
     const result = await handle.result();
@@ -157,6 +171,9 @@ describe('archive worker killed between copy and trim', () => {
     );
     const manifest = await sink.readManifest(DAY);
     expect(manifest?.ticks.digest.count).toBe(day.ticks.length);
+    expect(manifest?.ticks.streams.map((r) => r.count)).toEqual(
+      fx.keys.all.map((pk) => ofPartition(day.ticks, pk.partition).length),
+    );
     expect(readdirSync(join(dir, '.staging'))).toEqual([]);
 
     // Trimmed once, exactly the archived day: the next day (not archived) is all there.
@@ -171,15 +188,20 @@ describe('archive worker killed between copy and trim', () => {
     }
     expect(completed.filter((n) => n === 'trimArchived')).toHaveLength(1);
     expect(completed.filter((n) => n === 'copyDayToArchive')).toHaveLength(1);
-    expect(result.trim?.ticks).toEqual({
-      minId: `${dayRange(NEXT).start}-0`,
-      removed: day.ticks.length,
-    });
+    expect(result.trim?.ticks.streams).toEqual(
+      fx.keys.all.map((pk) => ({
+        partition: pk.partition,
+        stream: pk.normalizedEvents,
+        minId: `${dayRange(NEXT).start}-0`,
+        removed: ofPartition(day.ticks, pk.partition).length,
+      })),
+    );
     expect(result.trim?.anomalies.removed).toBe(day.anomalies.length);
-    const left = (await fx.redis.xrange(fx.keys.normalizedEvents, '-', '+')) as [
-      string,
-      string[],
-    ][];
-    expect(left.map(([id]) => id)).toEqual(next.ticks.map((t) => t.id));
-  });
+    for (const pk of fx.keys.all) {
+      const left = (await fx.redis.xrange(pk.normalizedEvents, '-', '+')) as [string, string[]][];
+      expect(left.map(([id]) => id)).toEqual(
+        ofPartition(next.ticks, pk.partition).map((t) => t.id),
+      );
+    }
+  }, 180_000); // three worker processes start (about 15 s each on a busy 2-core machine)
 });

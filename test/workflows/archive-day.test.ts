@@ -16,20 +16,30 @@ import {
   type ArchiveDayResult,
 } from '../../contract';
 import {
+  byTsThenId,
   canonicalAnomaly,
   canonicalTick,
   createArchiveSink,
   DAY_MS,
   dayOf,
   dayRange,
+  readerOver,
+  restoreDay,
+  type ArchivedTick,
   type ArchiveSink,
 } from '../../lib/archive';
 import type { Config } from '../../lib/config';
 import { loadSectors } from '../../lib/reference';
-import { decodeTick } from '../../lib/redis';
-import { seedDay, type SeededDay } from '../support/archive-data';
+import { decodeTick, type PartitionKeys } from '../../lib/redis';
+import { collidingIds, ofPartition, seedDay, type SeededDay } from '../support/archive-data';
+import {
+  anomaliesBeforePartitions,
+  ticksBeforePartitions,
+  writeDayBeforePartitions,
+} from '../support/archive-v1';
 import { startPgFixture, type PgFixture } from '../support/postgres';
 import {
+  onCluster,
   redisFixture,
   temporalFixture,
   testConfig,
@@ -44,13 +54,34 @@ type Entry = [string, string[]];
 /** Days before today: d(1) is yesterday. */
 const d = (n: number) => dayOf(Date.now() - n * DAY_MS);
 
+/** The first tick of the day in each partition that has one. */
+function ofPartitionFirsts(day: SeededDay): ArchivedTick[] {
+  return [...new Set(day.ticks.map((t) => t.partition))].map((p) => ofPartition(day.ticks, p)[0]!);
+}
+
 async function all<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> {
   const out: T[] = [];
   for await (const b of it) out.push(...b);
   return out;
 }
 
-describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', (sinkKind) => {
+/** The first entry id of every partition's normalized stream. */
+async function firstIds(
+  redis: RedisFixture['redis'],
+  keys: readonly PartitionKeys[],
+): Promise<(string | undefined)[]> {
+  return Promise.all(
+    keys.map(async (pk) => {
+      const [first] = (await redis.xrange(pk.normalizedEvents, '-', '+', 'COUNT', 1)) as Entry[];
+      return first?.[0];
+    }),
+  );
+}
+
+// On the Redis Cluster only what touches Redis differs: the Parquet sink there, both here.
+const SINKS = onCluster() ? (['parquet'] as const) : (['parquet', 'postgres'] as const);
+
+describe.each(SINKS)('archiveDay workflow, %s sink', (sinkKind) => {
   const dir = mkdtempSync(join(tmpdir(), 'fin-line-archive-wf-'));
   let pg: PgFixture | undefined;
   let config: Config;
@@ -61,6 +92,9 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
   const seeded = new Map<string, SeededDay>();
   // Four closed days and today; Redis keeps one whole day before today (retention 1).
   const days = [d(4), d(3), d(2), d(1)];
+  // A day archived before partitions (long trimmed from Redis): rows of partition 0, manifest v1.
+  const oldDay = d(9);
+  const oldTicks = ticksBeforePartitions(oldDay, 120);
 
   beforeAll(async () => {
     const env: Record<string, string> = {
@@ -80,10 +114,20 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
     for (const [i, day] of days.entries()) {
       seeded.set(day, await seedDay(fx.redis, fx.keys, day, 1500 + i * 100, i));
     }
-    // Today's entries, in the first minute of the day.
+    // Today's entries, in the first minute of the day, in every partition.
     const today = dayRange(dayOf(Date.now())).start;
-    await fx.redis.xadd(fx.keys.normalizedEvents, `${today}-5`, 'tick', '{"ticker":"NOW"}');
-    sink = await createArchiveSink(config, loadSectors(config.sectorsFile));
+    for (const pk of fx.keys.all) {
+      await fx.redis.xadd(pk.normalizedEvents, `${today}-5`, 'tick', '{"ticker":"NOW"}');
+    }
+    sink = await createArchiveSink(config, loadSectors(config.sectorsFile)); // migrates PostgreSQL
+    await writeDayBeforePartitions(
+      sinkKind === 'parquet'
+        ? { sink: 'parquet', dir }
+        : { sink: 'postgres', url: config.archive.pgUrl! },
+      oldDay,
+      oldTicks,
+      anomaliesBeforePartitions(oldTicks),
+    );
     worker = await startTestWorker(config, temporal);
   });
   afterAll(async () => {
@@ -100,17 +144,6 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
     return workflowHandle(temporal.client, archiveDayWorkflow, archiveWorkflowId(day)).result();
   }
 
-  async function firstId(): Promise<string | undefined> {
-    const [first] = (await fx.redis.xrange(
-      fx.keys.normalizedEvents,
-      '-',
-      '+',
-      'COUNT',
-      1,
-    )) as Entry[];
-    return first?.[0];
-  }
-
   /** The sink holds exactly what was seeded for the day (compared row by row, canonically). */
   async function expectArchived(day: string): Promise<void> {
     const want = seeded.get(day)!;
@@ -122,21 +155,116 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
     );
   }
 
-  it('copies, verifies and writes the manifest, then trims only that day', async () => {
+  it('copies every partition, verifies and writes one manifest, then trims only that day in each', async () => {
     const day = days[0]!;
+    const want = seeded.get(day)!;
+    const used = new Set(want.ticks.map((t) => t.partition));
+    expect(used.size).toBeGreaterThanOrEqual(2);
+    expect(collidingIds(want.ticks).length).toBeGreaterThan(100);
     const r = await archive(day);
     expect(r.outcome).toBe('archived');
-    expect(r.manifest?.ticks.digest.count).toBe(seeded.get(day)!.ticks.length);
-    expect(r.manifest?.anomalies.digest.count).toBe(seeded.get(day)!.anomalies.length);
-    expect(r.manifest?.sink).toBe(sinkKind);
-    expect(r.manifest?.sourceComplete).toBe(true);
-    await expectArchived(day);
-    expect(r.trim?.ticks).toEqual({
-      minId: `${dayRange(days[1]!).start}-0`,
-      removed: seeded.get(day)!.ticks.length,
+    expect(r.manifest).toMatchObject({
+      version: 2,
+      sink: sinkKind,
+      partitions: fx.keys.partitions,
+      sourceComplete: true,
     });
-    expect(r.trim?.anomalies.removed).toBe(seeded.get(day)!.anomalies.length);
-    expect(await firstId()).toBe(seeded.get(days[1]!)!.ticks[0]!.id);
+    expect(r.manifest?.ticks.digest.count).toBe(want.ticks.length);
+    expect(r.manifest?.anomalies.digest.count).toBe(want.anomalies.length);
+    expect(r.manifest?.ticks.streams).toEqual(
+      fx.keys.all.map((pk) => {
+        const mine = ofPartition(want.ticks, pk.partition);
+        return {
+          partition: pk.partition,
+          stream: pk.normalizedEvents,
+          fromId: mine[0]?.id ?? '',
+          toId: mine[mine.length - 1]?.id ?? '',
+          count: mine.length,
+        };
+      }),
+    );
+    await expectArchived(day);
+    // Each partition's stream trimmed to the next day, the empty one left alone.
+    expect(r.trim?.ticks.removed).toBe(want.ticks.length);
+    expect(r.trim?.ticks.streams).toEqual(
+      fx.keys.all.map((pk) => ({
+        partition: pk.partition,
+        stream: pk.normalizedEvents,
+        minId: used.has(pk.partition) ? `${dayRange(days[1]!).start}-0` : null,
+        removed: ofPartition(want.ticks, pk.partition).length,
+      })),
+    );
+    expect(r.trim?.anomalies.removed).toBe(want.anomalies.length);
+    expect(await firstIds(fx.redis, fx.keys.all)).toEqual(
+      fx.keys.all.map(
+        (pk) =>
+          ofPartition(seeded.get(days[1]!)!.ticks, pk.partition)[0]?.id ??
+          // the empty partition holds only today's entry
+          `${dayRange(dayOf(Date.now())).start}-5`,
+      ),
+    );
+  });
+
+  it('restores an archived day partition by partition, and history reads it', async () => {
+    const day = days[0]!;
+    const want = seeded.get(day)!;
+    const r = await restoreDay({
+      sink,
+      redis: fx.redis,
+      day,
+      streamOf: (p) => fx.keys.partition(p).restoredEvents(day),
+    });
+    expect(r.restored).toBe(want.ticks.length);
+    expect(r.partitions.map((p) => [p.partition, p.restored, p.expected])).toEqual(
+      fx.keys.all.map((pk) => {
+        const n = ofPartition(want.ticks, pk.partition).length;
+        return [pk.partition, n, n];
+      }),
+    );
+    for (const pk of fx.keys.all) {
+      const back = (await fx.redis.xrange(pk.restoredEvents(day), '-', '+')) as Entry[];
+      expect(
+        back.map(([id, f]) => canonicalTick({ ...decodeTick(id, f), partition: pk.partition })),
+      ).toEqual(ofPartition(want.ticks, pk.partition).map(canonicalTick));
+    }
+    // history: one ticker's ticks of the day, in event time (they are gone from Redis).
+    const reader = readerOver(sink);
+    const { start, end } = dayRange(day);
+    const aapl = want.ticks.filter((t) => t.ticker === 'AAPL' && t.ts >= start).sort(byTsThenId);
+    expect(await reader.history('AAPL', start, end, 10_000)).toEqual(aapl);
+  });
+
+  it('a day archived before partitions counts as archived, and is listed, restored and read', async () => {
+    const r = await archive(oldDay);
+    expect(r.outcome).toBe('already-archived');
+    expect(r.manifest).toMatchObject({ version: 1, partitions: 1, day: oldDay });
+    expect(r.manifest?.ticks.digest.count).toBe(oldTicks.length);
+    expect((await sink.listDays())[0]).toBe(oldDay);
+    const restored = await restoreDay({
+      sink,
+      redis: fx.redis,
+      day: oldDay,
+      streamOf: (p) => fx.keys.partition(p).restoredEvents(oldDay),
+    });
+    expect(restored.partitions).toEqual([
+      {
+        partition: 0,
+        stream: fx.keys.partition(0).restoredEvents(oldDay),
+        restored: oldTicks.length,
+        expected: oldTicks.length,
+      },
+    ]);
+    const back = (await fx.redis.xrange(
+      fx.keys.partition(0).restoredEvents(oldDay),
+      '-',
+      '+',
+    )) as Entry[];
+    expect(back.map(([id, f]) => canonicalTick({ ...decodeTick(id, f), partition: 0 }))).toEqual(
+      oldTicks.map(canonicalTick),
+    );
+    const jpm: ArchivedTick[] = oldTicks.filter((t) => t.ticker === 'JPM');
+    const { start, end } = dayRange(oldDay);
+    expect(await readerOver(sink).history('JPM', start - DAY_MS, end, 1000)).toEqual(jpm);
   });
 
   it('re-running an archived day changes nothing', async () => {
@@ -157,9 +285,13 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
     const r = await archive(days[2]!);
     expect(r.outcome).toBe('archived');
     await expectArchived(days[2]!);
-    // days[1] has no manifest: Redis keeps it and everything after it.
-    expect(r.trim?.ticks).toEqual({ minId: null, removed: 0 });
-    expect(await firstId()).toBe(seeded.get(days[1]!)!.ticks[0]!.id);
+    // days[1] has no manifest: Redis keeps it and everything after it, in every partition.
+    expect(r.trim?.ticks.removed).toBe(0);
+    expect(r.trim?.ticks.streams.map((t) => t.minId)).toEqual(fx.keys.all.map(() => null));
+    const firsts = await firstIds(fx.redis, fx.keys.all);
+    for (const t of ofPartitionFirsts(seeded.get(days[1]!)!)) {
+      expect(firsts[t.partition]).toBe(t.id);
+    }
   });
 
   // One Schedule id per namespace: exercised once, with the default sink.
@@ -201,8 +333,11 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
         expect(r.outcome).toBe('archived');
         await expectArchived(days[1]!);
         // days[1] and days[2] are archived now; days[3] (yesterday) is inside the retention window.
-        expect(r.trim?.ticks.minId).toBe(`${dayRange(days[3]!).start}-0`);
-        expect(await firstId()).toBe(seeded.get(days[3]!)!.ticks[0]!.id);
+        const firsts = await firstIds(fx.redis, fx.keys.all);
+        for (const t of ofPartitionFirsts(seeded.get(days[3]!)!)) {
+          expect(r.trim?.ticks.streams[t.partition]?.minId).toBe(`${dayRange(days[3]!).start}-0`);
+          expect(firsts[t.partition]).toBe(t.id);
+        }
       } finally {
         await handle.delete();
       }
@@ -222,10 +357,15 @@ describe.each(['parquet', 'postgres'] as const)('archiveDay workflow, %s sink', 
     const child = await temporal.client.workflow.getHandle(archiveWorkflowId(days[3]!)).describe();
     expect(child.status.name).toBe('COMPLETED');
     // Yesterday is archived but inside the retention window: still in Redis.
-    const tail = (await fx.redis.xrange(fx.keys.normalizedEvents, '-', '+')) as Entry[];
-    const ids = tail.map(([id]) => id);
-    expect(ids).toContain(seeded.get(days[3]!)!.ticks[0]!.id);
-    expect(decodeTick(tail[tail.length - 1]![0], tail[tail.length - 1]![1]).ticker).toBe('NOW');
+    for (const t of ofPartitionFirsts(seeded.get(days[3]!)!)) {
+      const tail = (await fx.redis.xrange(
+        fx.keys.partition(t.partition).normalizedEvents,
+        '-',
+        '+',
+      )) as Entry[];
+      expect(tail.map(([id]) => id)).toContain(t.id);
+      expect(decodeTick(tail[tail.length - 1]![0], tail[tail.length - 1]![1]).ticker).toBe('NOW');
+    }
   });
 
   it('refuses a day that is not over, and a bad day, without retrying', async () => {

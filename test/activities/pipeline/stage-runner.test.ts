@@ -83,7 +83,10 @@ describe('runStage', () => {
     await acts.ensureGroups({ partition: pk.partition });
     await addTrades('AAPL', 100, 40);
     const { env: e, beats } = env();
-    const r: StageRunResult = await e.run(acts.runStage, input(pk.partition, 'normalize', 1500));
+    const r: StageRunResult = await e.run(
+      (i: StageRunInput) => acts.runStage(i),
+      input(pk.partition, 'normalize', 1500),
+    );
     expect(r).toMatchObject({ ended: 'run-time', count: 40, chunks: 4, out: 40, lag: 0 });
     expect(beats.length).toBeGreaterThanOrEqual(4);
     expect(await fx.redis.xlen(pk.normalizedEvents)).toBe(40);
@@ -100,7 +103,7 @@ describe('runStage', () => {
     await addTrades('BAD', 10, 3);
     await e2eNormalize(acts, pk.partition);
     const r: StageRunResult = await env().env.run(
-      acts.runStage,
+      (i: StageRunInput) => acts.runStage(i),
       input(pk.partition, 'anomaly', 20_000, 2),
     );
     expect(r.ended).toBe('quarantined');
@@ -126,7 +129,7 @@ describe('runStage', () => {
     await acts.ensureGroups({ partition: pk.partition });
     await addTrades('MSFT', 100, 10);
     const run: Promise<StageRunResult> = env().env.run(
-      acts.runStage,
+      (i: StageRunInput) => acts.runStage(i),
       input(pk.partition, 'normalize', 20_000),
     );
     await waitUntil(async () => (await fx.redis.xlen(pk.normalizedEvents)) === 10);
@@ -143,7 +146,7 @@ describe('runStage', () => {
   });
 
   async function e2eNormalize(acts: ReturnType<typeof createActivities>, partition: number) {
-    await env().env.run(acts.runStage, input(partition, 'normalize', 500));
+    await env().env.run((i: StageRunInput) => acts.runStage(i), input(partition, 'normalize', 500));
   }
 });
 
