@@ -1,4 +1,5 @@
 import { encodeRaw, encodeTick, type Redis } from '../lib/redis';
+import { loadConfig } from '../lib/config';
 import { normalizeRaw } from '../lib/domain';
 import type { Keys } from '../lib/redis';
 
@@ -47,12 +48,13 @@ export async function preloadRaw(redis: Redis, keys: Keys, n: number): Promise<v
 /** Loads `n` normalized ticks into normalized:events. */
 export async function preloadNormalized(redis: Redis, keys: Keys, n: number): Promise<void> {
   const sectors = new Map<string, string>();
+  const limits = loadConfig({}).normalize;
   let pipe = redis.pipeline();
   let i = 0;
   for (const payload of simulatorPayloads(n)) {
     const r = normalizeRaw(
       { feed: 'bench', adapter: 'simulator', recvTs: 1, sourceId: '', payload },
-      { sectors },
+      { sectors, limits },
     );
     if (!r.ok) throw new Error(r.reason);
     pipe.xadd(keys.normalizedEvents, '*', ...encodeTick(r.tick, `0-${++i}`));

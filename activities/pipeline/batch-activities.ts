@@ -31,6 +31,7 @@ function stageContext(deps: ActivityDeps): StageContext {
     redis: deps.redis,
     keys: deps.keys,
     sectors: deps.sectors,
+    limits: deps.config.normalize,
     anomaly: deps.config.anomaly,
     maxLen: deps.config.pipeline.streamMaxLen,
     dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,

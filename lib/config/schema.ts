@@ -5,6 +5,7 @@ import { archive } from './archive';
 import { core } from './core';
 import { graphql } from './graphql';
 import { ingest } from './ingest';
+import { normalize } from './normalize';
 import { pipeline } from './pipeline';
 import { redis } from './redis';
 import { settingsOf, type ConfigOf, type Section } from './setting';
@@ -22,6 +23,7 @@ export const SECTIONS: readonly Section[] = [
   worker,
   simulator,
   ingest,
+  normalize,
   pipeline,
   anomaly,
   archive,
@@ -37,6 +39,7 @@ export const SETTINGS = {
   worker: worker.settings,
   simulator: simulator.settings,
   ingest: ingest.settings,
+  normalize: normalize.settings,
   pipeline: pipeline.settings,
   anomaly: anomaly.settings,
   archive: archive.settings,

@@ -1,5 +1,5 @@
 import type { StageCounts } from '../../../contract';
-import type { AnomalyParams } from '../../../lib/domain';
+import type { AnomalyParams, InputLimits } from '../../../lib/domain';
 import type { BatchCommit, Keys, Redis, Stage } from '../../../lib/redis';
 import type { StageMetrics } from '../../metrics';
 import type { StreamEntry } from '../../stream-reader';
@@ -10,6 +10,8 @@ export interface StageContext {
   readonly redis: Redis;
   readonly keys: Keys;
   readonly sectors: ReadonlyMap<string, string>;
+  /** Bounds a normalized tick must keep (NORMALIZE_*). */
+  readonly limits: InputLimits;
   readonly anomaly: AnomalyParams;
   /** Cap on output stream lengths (MAXLEN ~). */
   readonly maxLen: number;

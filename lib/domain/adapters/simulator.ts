@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { midPrice } from '../decimal';
 import { emptyFrame, type FeedAdapter, type ParsedFrame } from './adapter';
-import { decimal, firstIssue, isRecord, normalizer, readObject, rule } from './parse-helpers';
+import {
+  decimal,
+  firstIssue,
+  isRecord,
+  normalizer,
+  readObject,
+  rule,
+  symbol,
+} from './parse-helpers';
 
 /**
  * fin-line's own market simulator speaks this format. Every frame is a JSON array of messages
@@ -48,7 +56,8 @@ const fixed = (message: string) => ({ error: message });
 
 // The reasons are fixed texts (no values): they predate the other adapters and tests pin them.
 const baseSchema = z.object({
-  S: z.string(fixed('missing symbol S')).min(1, fixed('missing symbol S')),
+  // Missing or empty keeps its fixed reason; a symbol that breaks the ticker rule says why.
+  S: symbol('symbol S', { missingMessage: 'missing symbol S' }),
   t: z
     .number(fixed('invalid timestamp t'))
     .int(fixed('invalid timestamp t'))
@@ -107,14 +116,14 @@ export const simulatorAdapter: FeedAdapter = {
     typeField: 'T',
     rules: {
       t: rule(tradeSchema, 'trade', ({ S, t, p, s }, m) => ({
-        ticker: S.toUpperCase(),
+        ticker: S,
         ts: t,
         seq: sequenceOf(m),
         price: p,
         size: s,
       })),
       q: rule(quoteSchema, 'quote', ({ S, t, bp, ap }, m) => ({
-        ticker: S.toUpperCase(),
+        ticker: S,
         ts: t,
         seq: sequenceOf(m),
         price: midPrice(bp, ap),
