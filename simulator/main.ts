@@ -1,6 +1,7 @@
 import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
+import { timeBasedFirstSeq } from './market';
 import { createSimulator } from './server';
 import { answerHelp } from '../lib/cli';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     config: config.simulator,
     logger: log,
     registry: createRegistry('simulator'),
+    // A restart (same seed, same tape) must not reuse the ids of the run before it.
+    firstSeq: timeBasedFirstSeq(Date.now()),
   });
 
   let stopping = false;
