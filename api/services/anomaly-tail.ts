@@ -1,3 +1,4 @@
+import { logConnectionState } from '../../lib/connection-log';
 import type { Logger } from '../../lib/logger';
 import {
   compareStreamIds,
@@ -22,6 +23,8 @@ export interface AnomalyTailOptions {
   readonly logger: Logger;
   /** How long one XREAD waits; bounds how long stop() takes. @defaultValue 1000 */
   readonly blockMs?: number;
+  /** Period of the "still disconnected" log line of its connection (CONNECTION_LOG_SUMMARY_MS); 0: none. */
+  readonly connectionLogSummaryMs?: number;
 }
 
 /**
@@ -95,9 +98,10 @@ export class AnomalyTail {
     if (this.running) return; // another listener started it meanwhile
     this.position = last[0]?.[0] ?? '0-0';
     const reader = createRedis(this.opts.redisUrl, { maxRetriesPerRequest: null });
-    reader.on('error', (err: Error) =>
-      this.opts.logger.warn({ err }, 'anomaly tail connection error'),
-    );
+    logConnectionState(reader, this.opts.logger, {
+      name: 'anomaly tail',
+      summaryMs: this.opts.connectionLogSummaryMs ?? 0,
+    });
     this.reader = reader;
     this.running = this.loop(reader);
   }

@@ -1,4 +1,6 @@
 import type { Logger } from '../../lib/logger';
+import { logConnectionState } from '../../lib/connection-log';
+import { closeRedis } from '../../lib/shutdown';
 import {
   createRedis,
   decodeLatestQuote,
@@ -22,6 +24,8 @@ export interface QuoteHubOptions {
    */
   readonly ttlMs: number;
   readonly now?: () => number;
+  /** Period of the "still disconnected" log line of its connection (CONNECTION_LOG_SUMMARY_MS); 0: none. */
+  readonly connectionLogSummaryMs?: number;
 }
 
 interface Entry {
@@ -58,9 +62,10 @@ export class QuoteHub {
     if (this.subscriber) return;
     const sub = createRedis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     this.subscriber = sub;
-    sub.on('error', (err: Error) =>
-      this.opts.logger.warn({ err }, 'quote subscriber connection error'),
-    );
+    logConnectionState(sub, this.opts.logger, {
+      name: 'quote subscriber',
+      summaryMs: this.opts.connectionLogSummaryMs ?? 0,
+    });
     // Messages sent while the connection was down are lost: forget everything and re-read.
     sub.on('close', () => {
       this.live = false;
@@ -81,7 +86,8 @@ export class QuoteHub {
     this.live = false;
     this.entries.clear();
     this.listeners.clear();
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    // Bounded: a QUIT while Redis is unreachable would wait for it forever.
+    if (sub) await closeRedis(sub, 1000);
   }
 
   /** Number of live quote subscriptions. */

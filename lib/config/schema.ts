@@ -7,6 +7,7 @@ import { graphql } from './graphql';
 import { ingest } from './ingest';
 import { normalize } from './normalize';
 import { pipeline } from './pipeline';
+import { processes } from './processes';
 import { redis } from './redis';
 import { settingsOf, type ConfigOf, type Section } from './setting';
 import { simulator } from './simulator';
@@ -27,6 +28,7 @@ export const SECTIONS: readonly Section[] = [
   pipeline,
   anomaly,
   archive,
+  processes,
 ];
 
 /** Every setting by its field path in `Config`: the core fields at the top, then a section each. */
@@ -43,6 +45,7 @@ export const SETTINGS = {
   pipeline: pipeline.settings,
   anomaly: anomaly.settings,
   archive: archive.settings,
+  processes: processes.settings,
 };
 
 /** The typed configuration every process builds once at start-up and passes down. */
