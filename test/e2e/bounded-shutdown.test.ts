@@ -141,7 +141,7 @@ describe('bounded shutdown with the infrastructure gone', () => {
     // Bundling the workflows takes a while; the signal handlers exist from then on.
     await waitFor(
       'the worker',
-      async () => logLines(name).some((l) => l.msg === 'worker started'),
+      () => Promise.resolve(logLines(name).some((l) => l.msg === 'worker started')),
       90_000,
       250,
     );

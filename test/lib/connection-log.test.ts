@@ -67,14 +67,22 @@ describe('logConnectionState', () => {
     redis.on('reconnecting', () => attempts++);
     const unwatch = logConnectionState(redis, logger, { name: 'redis', summaryMs: 700 });
     try {
-      await eventually(async () => lines.some((l) => l.msg === 'redis: connected'), 5000, 'up');
+      await eventually(
+        () => Promise.resolve(lines.some((l) => l.msg === 'redis: connected')),
+        5000,
+        'up',
+      );
 
       await server!.stop(0); // SIGTERM: redis-server exits at once without persistence
       server = undefined;
       await new Promise((r) => setTimeout(r, 2000));
       expect(attempts).toBeGreaterThan(10);
       await start();
-      await eventually(async () => lines.some((l) => l.msg === 'redis: reconnected'), 5000, 'back');
+      await eventually(
+        () => Promise.resolve(lines.some((l) => l.msg === 'redis: reconnected')),
+        5000,
+        'back',
+      );
 
       const msgs = lines.map((l) => l.msg);
       expect(msgs.filter((m) => m === 'redis: connection lost')).toHaveLength(1);
@@ -102,7 +110,10 @@ describe('logConnectionState', () => {
     const nowhere = await freePort();
     const redis = createRedis(`redis://127.0.0.1:${nowhere}`, { retryStrategy: () => 50 });
     logConnectionState(redis, logger, { name: 'cache', summaryMs: 300 });
-    await eventually(async () => lines.some((l) => l.msg === 'cache: still disconnected'), 5000);
+    await eventually(
+      () => Promise.resolve(lines.some((l) => l.msg === 'cache: still disconnected')),
+      5000,
+    );
     expect(lines[0]).toMatchObject({ msg: 'cache: cannot connect', code: 'ECONNREFUSED' });
     redis.disconnect();
     await new Promise((r) => setTimeout(r, 400));

@@ -15,7 +15,7 @@ describe('closeRedis', () => {
     const started = Date.now();
     await closeRedis(redis, 1000);
     expect(Date.now() - started).toBeLessThan(1000);
-    await eventually(async () => redis.status === 'end', 2000, 'the connection ended');
+    await eventually(() => Promise.resolve(redis.status === 'end'), 2000, 'the connection ended');
   });
 
   it('returns at once from a connection that cannot reach its server', async () => {
