@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { logConnectionState } from '../../lib/connection-log';
 import {
   findRedisServer,
@@ -8,32 +6,8 @@ import {
   type ManagedProcess,
 } from '../../lib/devstack';
 import { createRedis } from '../../lib/redis';
+import { memoryLogger } from '../support/memory-logger';
 import { eventually } from '../support/temporal';
-
-interface Line {
-  level: number;
-  msg: string;
-  state?: string;
-  errors?: number;
-  downMs?: number;
-  code?: string;
-  err?: unknown;
-  stack?: unknown;
-}
-
-/** A pino logger whose lines land in an array. */
-function memoryLogger(): { logger: pino.Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) {
-        if (text) lines.push(JSON.parse(text) as Line);
-      }
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 /**
  * A real redis-server killed under a live ioredis connection and started again: the log has
