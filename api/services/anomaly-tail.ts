@@ -23,7 +23,10 @@ export interface AnomalyTailOptions {
   readonly logger: Logger;
   /** How long one XREAD waits; bounds how long stop() takes. @defaultValue 1000 */
   readonly blockMs?: number;
-  /** Period of the "still disconnected" log line of its connection (CONNECTION_LOG_SUMMARY_MS); 0: none. */
+  /**
+   * Period of its connection's "still disconnected" log line (CONNECTION_LOG_SUMMARY_MS).
+   * @defaultValue 0 (state changes only)
+   */
   readonly connectionLogSummaryMs?: number;
 }
 

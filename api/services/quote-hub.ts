@@ -24,7 +24,10 @@ export interface QuoteHubOptions {
    */
   readonly ttlMs: number;
   readonly now?: () => number;
-  /** Period of the "still disconnected" log line of its connection (CONNECTION_LOG_SUMMARY_MS); 0: none. */
+  /**
+   * Period of its connection's "still disconnected" log line (CONNECTION_LOG_SUMMARY_MS).
+   * @defaultValue 0 (state changes only)
+   */
   readonly connectionLogSummaryMs?: number;
 }
 

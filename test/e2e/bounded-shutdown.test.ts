@@ -23,8 +23,15 @@ interface LogLine {
   err?: { stack?: string };
 }
 
+/** The process's JSON log lines; none before its log file exists. */
 function logLines(name: string): LogLine[] {
-  return readFileSync(entryLogFile(name), 'utf8')
+  let text = '';
+  try {
+    text = readFileSync(entryLogFile(name), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as LogLine);
