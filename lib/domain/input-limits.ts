@@ -33,6 +33,13 @@ function textsOf(limits: InputLimits): { price: string; size: string } {
   return t;
 }
 
+/**
+ * Tickers already found good: a feed repeats a few thousand symbols, so the rule runs once
+ * per symbol rather than per event. Bounded: emptied when full.
+ */
+const goodTickers = new Set<string>();
+const GOOD_TICKERS_MAX = 100_000;
+
 /** The value as JSON, cut short so that a huge value cannot bloat a dead-letter reason. */
 function show(value: string): string {
   const text = JSON.stringify(value);
@@ -73,8 +80,12 @@ function decimalIssue(
  * text that does not follow {@link TICKER_PATTERN}.
  */
 export function tickLimitIssue(tick: NormalizedTick, limits: InputLimits): string | undefined {
-  if (!TICKER_PATTERN.test(tick.ticker) || tick.ticker !== tick.ticker.toUpperCase())
-    return `invalid ticker: ${show(tick.ticker)} (must be ${TICKER_RULE}, upper case)`;
+  if (!goodTickers.has(tick.ticker)) {
+    if (!TICKER_PATTERN.test(tick.ticker) || /[a-z]/.test(tick.ticker))
+      return `invalid ticker: ${show(tick.ticker)} (must be ${TICKER_RULE}, upper case)`;
+    if (goodTickers.size >= GOOD_TICKERS_MAX) goodTickers.clear();
+    goodTickers.add(tick.ticker);
+  }
   const max = textsOf(limits);
   // A quote's price is the mid of its bid and ask, which may carry one more decimal: the
   // quote's own numbers are what is checked.
