@@ -210,7 +210,8 @@ answerHelp(
   'start',
   `usage: npm start
   the whole pipeline on the local simulator: Temporal and Redis (unless already listening), the
-  worker, the GraphQL API with the console, and the simulator; prints the URLs; Ctrl-C stops it.
-  Configuration from the environment (docs/configuration.md).`,
+  worker, the GraphQL API with the console, and the simulator; prints the URLs; restarts a
+  process that dies (with backoff; a crash loop is reported); Ctrl-C stops it. Configuration
+  from the environment (docs/configuration.md).`,
 );
 void main();
