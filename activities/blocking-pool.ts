@@ -1,4 +1,5 @@
 import type { Redis } from '../lib/redis';
+import { closeRedis } from '../lib/shutdown';
 
 /**
  * Connections for blocking reads (XREADGROUP BLOCK holds its connection for the wait), lent
@@ -21,12 +22,16 @@ export class BlockingPool {
 
   private open(): Redis {
     const conn = this.base.duplicate();
+    // The shared connection logs the state of the link to Redis (lib/connection-log.ts); one
+    // line per retry of each of these would bury it. A failed command still reports its error.
+    conn.on('error', () => undefined);
     this.all.add(conn);
     return conn;
   }
 
+  /** Closes every connection, within a second even while Redis is unreachable. */
   async close(): Promise<void> {
-    await Promise.all([...this.all].map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all([...this.all].map((c) => closeRedis(c, 1000)));
     this.all.clear();
     this.idle.length = 0;
   }

@@ -1,9 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { createArchiveReader } from '../lib/archive';
 import { loadConfig, reportStartupError } from '../lib/config';
+import { logConnectionState } from '../lib/connection-log';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { API_SCRIPTS, createRedis } from '../lib/redis';
+import { closeRedis, onShutdownSignals } from '../lib/shutdown';
 import { createApp } from './app';
 import { answerHelp } from '../lib/cli';
 
@@ -14,8 +16,11 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'api' });
   logger = log;
   const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
-  // Without a listener ioredis prints every reconnect failure to stderr; /readyz reports it.
-  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
+  // One line per state change, not one per retry; /readyz reports the state too.
+  logConnectionState(redis, log, {
+    name: 'redis',
+    summaryMs: config.processes.connectionLogSummaryMs,
+  });
   // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -33,26 +38,16 @@ async function main(): Promise<void> {
     archive,
   });
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    app
-      .stop()
-      .then(() => redis.quit())
-      .then(() => connection.close())
-      .then(() => archive?.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // Bounded even with Redis or Temporal unreachable (lib/shutdown.ts).
+  onShutdownSignals(
+    async () => {
+      await app.stop();
+      await closeRedis(redis, 1000);
+      await connection.close();
+      await archive?.close();
+    },
+    { logger: log, timeoutMs: config.processes.shutdownTimeoutMs },
+  );
 
   try {
     const { url } = await app.start();

@@ -1,14 +1,15 @@
 import { FEED_NAME_PATTERN } from '../contract';
+import { canonicalTicker, TICKER_RULE } from '../lib/domain/names';
 import { ERROR_CODES, badUserInput, userError } from './errors';
 
-const TICKER = /^[A-Za-z0-9.:/_-]{1,32}$/;
-
-/** Validates a ticker argument and returns it upper-cased, the form the cache keys use. */
+/**
+ * Validates a ticker argument and returns it upper-cased, the form the cache keys use: the
+ * same rule as the edge's (lib/domain `canonicalTicker`), so the API finds what was stored.
+ */
 export function parseTicker(value: string, argumentName = 'ticker'): string {
-  if (!TICKER.test(value)) {
-    throw badUserInput(argumentName, 'must be 1-32 characters of A-Z a-z 0-9 . : / _ -');
-  }
-  return value.toUpperCase();
+  const ticker = canonicalTicker(value);
+  if (ticker === undefined) throw badUserInput(argumentName, `must be ${TICKER_RULE}`);
+  return ticker;
 }
 
 /** Validates a feed (venue) name argument; feed names are case-sensitive. */

@@ -1,4 +1,5 @@
 import { encodeRaw, encodeTick, type Redis } from '../lib/redis';
+import { loadConfig } from '../lib/config';
 import { normalizeRaw } from '../lib/domain';
 import type { Keys, PartitionKeys } from '../lib/redis';
 
@@ -71,11 +72,12 @@ export async function preloadRaw(redis: Redis, keys: Keys, n: number): Promise<v
 /** Loads `n` normalized ticks into the normalized streams of their tickers' partitions. */
 export async function preloadNormalized(redis: Redis, keys: Keys, n: number): Promise<void> {
   const sectors = new Map<string, string>();
+  const limits = loadConfig({}).normalize;
   let i = 0;
   await loadPartitioned(redis, keys, simulatorPayloads(n), tickerOf, (pipe, pk, payload) => {
     const r = normalizeRaw(
       { feed: 'bench', adapter: 'simulator', recvTs: 1, sourceId: '', payload },
-      { sectors },
+      { sectors, limits },
     );
     if (!r.ok) throw new Error(r.reason);
     pipe.xadd(pk.normalizedEvents, '*', ...encodeTick(r.tick, `0-${++i}`));

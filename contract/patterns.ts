@@ -4,7 +4,7 @@
  */
 
 /** A feed name (its workflow id is `feed-<name>`); also the form of credential-set names. */
-export const FEED_NAME_PATTERN = /^[\w.-]{1,64}$/;
+export { FEED_NAME_PATTERN } from '../lib/domain/names';
 
 /** A symbol a feed may subscribe to, in the provider's spelling (`BTCUSDT`, `BINANCE:BTCUSDT`). */
 export const SYMBOL_PATTERN = /^[A-Za-z0-9:._\-/]{1,40}$/;

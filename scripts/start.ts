@@ -4,26 +4,34 @@ import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   findRedisServer,
   findTemporal,
+  freePort,
   hostPort,
   isListening,
   PROJECT_ROOT,
-  spawnManaged,
+  runOf,
+  startReady,
   startRedisServer,
   startTemporalServer,
-  waitFor,
-  type ManagedProcess,
+  Supervisor,
 } from '../lib/devstack';
 import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis, hasLegacyLayout, keysOf, migrateToPartitions } from '../lib/redis';
+import { onShutdownSignals } from '../lib/shutdown';
 import { bootstrapWorkflows, stopLegacyPipeline } from '../clients';
 import { pipelineWorkflowId } from '../contract';
 import { answerHelp } from '../lib/cli';
 
+/** Grace of the servers the stack starts (Redis writes its AOF, Temporal its SQLite). */
+const SERVER_GRACE_MS = 10_000;
+
 /**
- * `npm start`: the whole pipeline on the local simulator. Starts Temporal and Redis unless
- * something already listens at their addresses, then the worker, the GraphQL API and the
- * simulator; starts the workflows; prints the URLs. Ctrl-C / SIGTERM stops what it started.
+ * `npm start`: the whole pipeline on the local simulator, supervised. Starts Temporal and Redis
+ * unless something already listens at their addresses, then the simulator, the worker and the
+ * GraphQL API; starts the workflows; prints the URLs. A child that dies is restarted with
+ * backoff (lib/devstack/supervisor.ts) — Temporal and Redis only when this command started
+ * them. Only Ctrl-C / SIGTERM stops the stack: everything in reverse order, each within its
+ * grace time.
  */
 async function main(): Promise<void> {
   let config = loadConfig();
@@ -33,42 +41,43 @@ async function main(): Promise<void> {
   const dataDir = resolve(PROJECT_ROOT, config.dataDir);
   const logDir = join(dataDir, 'logs');
   const pathEnv = process.env.PATH ?? '';
-  const started: ManagedProcess[] = [];
-  let stopping = false;
-
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping');
-    for (const p of [...started].reverse()) {
-      await p.stop(p.name === 'worker' ? config.worker.shutdownGraceMs + 5000 : 10_000);
-      logger.info({ process: p.name }, 'stopped');
-    }
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  const supervisor = new Supervisor({ logger, ...config.processes.supervisor });
+  // The children stop themselves within these times (SHUTDOWN_TIMEOUT_MS); a second more before SIGKILL.
+  const appGraceMs = config.processes.shutdownTimeoutMs + 1000;
+  const workerGraceMs = config.worker.shutdownGraceMs + appGraceMs;
+  onShutdownSignals(() => supervisor.stop(), {
+    logger,
+    timeoutMs: 3 * SERVER_GRACE_MS + 2 * appGraceMs + workerGraceMs + 5000,
+  });
 
   try {
     const temporal = hostPort(config.temporal.address);
     if (await isListening(temporal.host, temporal.port)) {
       logger.info(
         { address: config.temporal.address },
-        'using the Temporal server already listening',
+        'using the Temporal server already listening (not supervised)',
       );
     } else {
       logger.info({ address: config.temporal.address }, 'starting the Temporal dev server');
-      started.push(
-        await startTemporalServer({
-          binary: findTemporal(pathEnv),
-          host: temporal.host,
-          port: temporal.port,
-          uiPort: config.temporal.uiPort,
-          dbFile: join(dataDir, 'temporal', 'temporal.db'),
-          namespace: config.temporal.namespace,
-          logFile: join(logDir, 'temporal.log'),
-        }),
-      );
+      const logFile = join(logDir, 'temporal.log');
+      await supervisor.add({
+        name: 'temporal',
+        logFile,
+        stopGraceMs: SERVER_GRACE_MS,
+        start: async () =>
+          runOf(
+            await startTemporalServer({
+              binary: findTemporal(pathEnv),
+              host: temporal.host,
+              port: temporal.port,
+              uiPort: config.temporal.uiPort,
+              dbFile: join(dataDir, 'temporal', 'temporal.db'),
+              namespace: config.temporal.namespace,
+              logFile,
+              detached: true,
+            }),
+          ),
+      });
     }
 
     const redisUrl = new URL(config.redis.url);
@@ -77,67 +86,93 @@ async function main(): Promise<void> {
     if (config.redis.clusterNodes) {
       logger.info(
         { nodes: config.redis.clusterNodes },
-        'using the Redis Cluster of REDIS_CLUSTER_NODES',
+        'using the Redis Cluster of REDIS_CLUSTER_NODES (not supervised)',
       );
     } else if (await isListening(redisHost, redisPort)) {
-      logger.info({ url: config.redis.url }, 'using the Redis already listening');
+      logger.info({ url: config.redis.url }, 'using the Redis already listening (not supervised)');
     } else {
       logger.info({ url: config.redis.url }, 'starting redis-server');
-      started.push(
-        await startRedisServer({
-          binary: findRedisServer(pathEnv),
-          host: redisHost,
-          port: redisPort,
-          dataDir: join(dataDir, 'redis'),
-          logFile: join(logDir, 'redis.log'),
-        }),
-      );
+      const logFile = join(logDir, 'redis.log');
+      await supervisor.add({
+        name: 'redis',
+        logFile,
+        stopGraceMs: SERVER_GRACE_MS,
+        start: async () =>
+          runOf(
+            await startRedisServer({
+              binary: findRedisServer(pathEnv),
+              host: redisHost,
+              port: redisPort,
+              dataDir: join(dataDir, 'redis'),
+              logFile,
+              detached: true,
+            }),
+          ),
+      });
     }
 
     // Archive on PostgreSQL without a URL: a local cluster in data/postgres, its URL passed
-    // to the worker and the API in the environment they are started with.
+    // to the worker and the API in the environment they are started with. The port is chosen
+    // once, so a restarted cluster keeps the URL the children know.
     if (config.archive.sink === 'postgres' && !config.archive.pgUrl) {
-      const pg = await startPostgresServer({
-        dataDir: join(dataDir, 'postgres'),
-        logFile: join(logDir, 'postgres.log'),
-        durable: true,
+      const port = await freePort();
+      const logFile = join(logDir, 'postgres.log');
+      let url = '';
+      await supervisor.add({
+        name: 'postgres',
+        logFile,
+        stopGraceMs: SERVER_GRACE_MS,
+        start: async () => {
+          const pg = await startPostgresServer({
+            dataDir: join(dataDir, 'postgres'),
+            port,
+            logFile,
+            durable: true,
+            detached: true,
+          });
+          url = pg.url;
+          return { process: pg.process, stop: () => pg.stop() };
+        },
       });
-      started.push(pg.process);
-      childEnv = { ...process.env, ARCHIVE_PG_URL: pg.url };
+      childEnv = { ...process.env, ARCHIVE_PG_URL: url };
       config = loadConfig(childEnv);
-      logger.info({ url: pg.url }, 'started PostgreSQL for the archive');
+      logger.info({ url }, 'started PostgreSQL for the archive');
     }
 
-    for (const [name, entry] of [
-      ['simulator', 'simulator/main.ts'],
-      ['worker', 'workers/main.ts'],
-      ['api', 'api/main.ts'],
-    ] as const) {
-      const proc = spawnManaged(name, process.execPath, ['--import', 'tsx', entry], {
-        cwd: PROJECT_ROOT,
-        env: childEnv,
-        logFile: join(logDir, `${name}.log`),
-      });
-      started.push(proc);
-      void proc.exited.then((code) => {
-        if (!stopping) {
-          logger.error(
-            { process: name, code, log: join(logDir, `${name}.log`) },
-            'process exited; stopping',
-          );
-          void stopAll(1);
-        }
+    const children = [
+      [
+        'simulator',
+        'simulator/main.ts',
+        `http://${config.simulator.host}:${config.simulator.port}/healthz`,
+        appGraceMs,
+      ],
+      [
+        'worker',
+        'workers/main.ts',
+        `http://${config.worker.metricsHost}:${config.worker.metricsPort}/healthz`,
+        workerGraceMs,
+      ],
+      ['api', 'api/main.ts', `http://${config.api.host}:${config.api.port}/healthz`, appGraceMs],
+    ] as const;
+    for (const [name, entry, readyUrl, stopGraceMs] of children) {
+      const logFile = join(logDir, `${name}.log`);
+      await supervisor.add({
+        name,
+        logFile,
+        stopGraceMs,
+        start: () =>
+          startReady({
+            name,
+            command: process.execPath,
+            args: ['--import', 'tsx', entry],
+            cwd: PROJECT_ROOT,
+            env: childEnv,
+            logFile,
+            readyUrl,
+            detached: true,
+          }),
       });
     }
-    await waitForHttp(
-      'simulator',
-      `http://${config.simulator.host}:${config.simulator.port}/healthz`,
-    );
-    await waitForHttp('api', `http://${config.api.host}:${config.api.port}/healthz`);
-    await waitForHttp(
-      'worker',
-      `http://${config.worker.metricsHost}:${config.worker.metricsPort}/healthz`,
-    );
 
     const connection = await Connection.connect({ address: config.temporal.address });
     const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -147,8 +182,11 @@ async function main(): Promise<void> {
     logger.info(boot, 'workflows ready');
     printUrls(config, logDir);
   } catch (err) {
+    // Ctrl-C during start-up: the signal handler is stopping everything already.
+    if (supervisor.stopping) return;
     logger.fatal({ err }, 'start failed');
-    await stopAll(1);
+    await supervisor.stop();
+    process.exit(1);
   }
 }
 
@@ -169,16 +207,12 @@ async function migrateIfNeeded(client: Client, config: Config, logger: Logger): 
   }
 }
 
-async function waitForHttp(what: string, url: string): Promise<void> {
-  await waitFor(`${what} at ${url}`, async () => (await fetch(url)).ok, 60_000, 250);
-}
-
 function printUrls(config: Config, logDir: string): void {
   const ui = `http://${hostPort(config.temporal.address).host}:${config.temporal.uiPort}`;
   const ns = config.temporal.namespace;
   const lines = [
     '',
-    'fin-line is running. Ctrl-C stops what this command started.',
+    'fin-line is running, supervised: a process that dies is restarted (see the log). Ctrl-C stops what this command started.',
     '',
     `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
     `  Pipelines       ${pipelineWorkflowId(config.pipeline.workflowId, 0)}${config.pipeline.partitions > 1 ? ` … ${pipelineWorkflowId(config.pipeline.workflowId, config.pipeline.partitions - 1)}` : ''} (PIPELINE_PARTITIONS=${config.pipeline.partitions}; ${config.redis.clusterNodes ? `Redis Cluster ${config.redis.clusterNodes.join(',')}` : config.redis.url})`,
@@ -202,7 +236,8 @@ answerHelp(
   'start',
   `usage: npm start
   the whole pipeline on the local simulator: Temporal and Redis (unless already listening), the
-  worker, the GraphQL API with the console, and the simulator; prints the URLs; Ctrl-C stops it.
-  Configuration from the environment (docs/configuration.md).`,
+  worker, the GraphQL API with the console, and the simulator; prints the URLs; restarts a
+  process that dies (with backoff; a crash loop is reported); Ctrl-C stops it. Configuration
+  from the environment (docs/configuration.md).`,
 );
 void main();

@@ -6,7 +6,7 @@ import type { SpikeRequest, TickerSnapshot } from './market';
 
 /** What the control API reports at `GET /state`. */
 export interface SimulatorState {
-  /** Last sequence number issued (0 before the first event). */
+  /** Last sequence number issued (the first one less one before the first event). */
   readonly seq: number;
   readonly paused: boolean;
   readonly eventsPerSecond: number;

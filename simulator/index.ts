@@ -9,6 +9,8 @@ export type { SimulatorControl, SimulatorState } from './control-api';
 export type { EmitterLimits } from './emitter';
 export {
   Market,
+  SEQ_PER_MS,
+  timeBasedFirstSeq,
   type GeneratedEvent,
   type LastSent,
   type MarketOptions,

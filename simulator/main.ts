@@ -1,6 +1,8 @@
 import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
+import { onShutdownSignals } from '../lib/shutdown';
+import { timeBasedFirstSeq } from './market';
 import { createSimulator } from './server';
 import { answerHelp } from '../lib/cli';
 
@@ -10,27 +12,19 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, name: 'simulator' });
   logger = log;
+  // A restart (same seed, same tape) must not reuse the ids of the run before it.
+  const firstSeq = timeBasedFirstSeq(Date.now());
   const sim = createSimulator({
     config: config.simulator,
     logger: log,
     registry: createRegistry('simulator'),
+    firstSeq,
   });
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    sim.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  onShutdownSignals(() => sim.stop(), {
+    logger: log,
+    timeoutMs: config.processes.shutdownTimeoutMs,
+  });
 
   const { url, port } = await sim.start();
   log.info(
@@ -39,6 +33,7 @@ async function main(): Promise<void> {
       port,
       eventsPerSecond: config.simulator.eventsPerSecond,
       seed: config.simulator.seed,
+      firstSeq,
     },
     'simulator listening',
   );

@@ -26,6 +26,26 @@ export interface MarketOptions {
    * @defaultValue 0.4
    */
   readonly tradeRatio?: number;
+  /**
+   * Sequence number of the first event; later ones count up by one. A process that may be
+   * restarted passes {@link timeBasedFirstSeq} so that it never issues an id twice.
+   * @defaultValue 1
+   */
+  readonly firstSeq?: number;
+}
+
+/** Sequence numbers a time-based start leaves per millisecond of run time. */
+export const SEQ_PER_MS = 1000;
+
+/**
+ * A first sequence number above every one issued by an earlier run of the same simulator:
+ * `nowMs × 1000 + 1`. An earlier run that started `d` ms before issued fewer than `d × 1000`
+ * numbers unless it averaged a million events per second, so restarts (same seed, same
+ * tape) never reuse an id and the pipeline's de-duplication drops nothing genuine. Safe
+ * integers until the year 2255.
+ */
+export function timeBasedFirstSeq(nowMs: number): number {
+  return Math.floor(nowMs) * SEQ_PER_MS + 1;
 }
 
 /** One generated message. */
@@ -142,6 +162,7 @@ export class Market {
     if (opts.tickers.length === 0) throw new RangeError('market needs at least one ticker');
     this.rand = mulberry32(opts.seed);
     this.tradeRatio = opts.tradeRatio ?? 0.4;
+    this.seqNo = (opts.firstSeq ?? 1) - 1;
     this.spikeProbability = opts.spikeProbability;
     this.spikePct = opts.spikePct;
     this.states = opts.tickers.map((spec) => ({
@@ -163,7 +184,7 @@ export class Market {
     this.tickers = this.states.map((s) => s.spec.ticker);
   }
 
-  /** The last sequence number issued (0 before the first event). */
+  /** The last sequence number issued (`firstSeq − 1` before the first event). */
   get seq(): number {
     return this.seqNo;
   }

@@ -21,6 +21,12 @@ export interface SimulatorDeps {
    */
   readonly tickers?: readonly TickerSpec[];
   readonly limits?: EmitterLimits;
+  /**
+   * Sequence number of the first event (see `MarketOptions.firstSeq`); simulator/main.ts
+   * passes a time-based one so that a restarted process continues its ids.
+   * @defaultValue 1
+   */
+  readonly firstSeq?: number;
 }
 
 /** Where a started simulator listens. */
@@ -90,6 +96,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     seed: config.seed,
     spikeProbability: config.spikeProbability,
     spikePct: config.spikePct,
+    firstSeq: deps.firstSeq,
   });
   const metrics = createSimulatorMetrics(registry);
   const emitter = new Emitter(market, metrics, config.eventsPerSecond, deps.limits);

@@ -11,6 +11,8 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { keysOf, createRedis, WORKER_SCRIPTS } from '../lib/redis';
 import { loadSectors } from '../lib/reference';
+import { logConnectionState } from '../lib/connection-log';
+import { closeRedis } from '../lib/shutdown';
 
 export interface BuildWorkerOptions {
   readonly config: Config;
@@ -34,6 +36,11 @@ export interface BuiltWorker {
 export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker> {
   const { config, logger } = opts;
   const redis = createRedis(config.redis, { scripts: WORKER_SCRIPTS });
+  // One line per state change of the link to Redis, not one per retry.
+  const unwatch = logConnectionState(redis, logger, {
+    name: 'redis',
+    summaryMs: config.processes.connectionLogSummaryMs,
+  });
   const stopping = new AbortController();
   const sectors = loadSectors(config.sectorsFile);
   const deps: ActivityDeps = {
@@ -51,7 +58,9 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
   const close = async () => {
     await deps.blocking.close();
     await deps.archiveSink?.close();
-    await redis.quit().catch(() => redis.disconnect());
+    unwatch();
+    // Bounded: a QUIT while Redis is unreachable would wait out every retry.
+    await closeRedis(redis, 1000);
   };
   try {
     const worker = await Worker.create({

@@ -2,13 +2,17 @@ import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporali
 import { loadConfig, reportStartupError } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry, startMetricsServer } from '../lib/metrics';
+import { onShutdownSignals } from '../lib/shutdown';
 import { PinoTemporalLogger } from '../lib/temporal/logger';
 import { buildWorker } from './build-worker';
 import { answerHelp } from '../lib/cli';
 import { registerWorkerCollectors, temporalSdkMetrics } from './collectors';
 import { workerReadiness, type WorkerReadinessTarget } from './readiness';
 
-/** The worker process. SIGTERM / SIGINT shut it down gracefully (the SDK's shutdown signals). */
+/**
+ * The worker process. SIGTERM / SIGINT shut it down gracefully: running activities get
+ * WORKER_SHUTDOWN_GRACE_MS, the rest SHUTDOWN_TIMEOUT_MS, then it exits whatever still runs.
+ */
 async function main(logger: Logger): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
@@ -50,20 +54,22 @@ async function main(logger: Logger): Promise<void> {
     },
     'worker started',
   );
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      built.shutdown();
-    });
-  }
-  try {
-    await built.worker.run();
-  } finally {
+  const finished = built.worker.run().finally(async () => {
     await built.close();
     await connection.close();
     metricsServer.close();
     logger.info('worker stopped');
-  }
+  });
+  // Activities get the grace time; closing everything after it is bounded too, even with
+  // Redis or Temporal unreachable (lib/shutdown.ts).
+  onShutdownSignals(
+    async () => {
+      built.shutdown();
+      await finished;
+    },
+    { logger, timeoutMs: config.worker.shutdownGraceMs + config.processes.shutdownTimeoutMs },
+  );
+  await finished;
 }
 
 answerHelp(

@@ -40,6 +40,7 @@ export function stageContext(deps: ActivityDeps, partition: number): StageContex
     keys: deps.keys.partition(partition),
     partitions: deps.keys.partitions,
     sectors: deps.sectors,
+    limits: deps.config.normalize,
     anomaly: deps.config.anomaly,
     maxLen: deps.config.pipeline.streamMaxLen,
     dedupeWindowMs: deps.config.pipeline.dedupeWindowMs,

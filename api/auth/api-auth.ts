@@ -61,6 +61,8 @@ export function createApiAuth(deps: ApiAuthDeps): ApiAuth {
             audience: jwt.audience,
             roleClaim: jwt.roleClaim,
             clockToleranceSec: jwt.clockToleranceSec,
+            requireExp: jwt.requireExp,
+            maxTtlSec: jwt.maxTtlSec,
             jwksTimeoutMs: jwt.jwksTimeoutMs,
           })
         : undefined,

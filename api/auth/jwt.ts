@@ -21,8 +21,18 @@ export interface JwtVerifierOptions {
   readonly audience?: string | undefined;
   /** @defaultValue 'role' */
   readonly roleClaim?: string;
-  /** Seconds of leeway for `exp` and `nbf`. @defaultValue 5 */
+  /** Seconds of leeway for `exp`, `nbf` and `iat` (clocks of issuer and API differ). @defaultValue 5 */
   readonly clockToleranceSec?: number;
+  /**
+   * Refuse tokens without `exp`: a leaked token that never expires is valid forever.
+   * @defaultValue true
+   */
+  readonly requireExp?: boolean;
+  /**
+   * Longest lifetime a token may claim, in seconds: `exp − iat`, or `exp − now` (less the
+   * clock leeway) for a token without `iat`. 0: no limit. @defaultValue 86400
+   */
+  readonly maxTtlSec?: number;
   /** How long one JWKS fetch may take. @defaultValue 2000 */
   readonly jwksTimeoutMs?: number;
   /**
@@ -50,8 +60,13 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
     throw new Error('createJwtVerifier needs a secret or a jwksUrl');
   }
   const roleClaim = opts.roleClaim ?? 'role';
+  const lifetime: LifetimeRules = {
+    toleranceSec: opts.clockToleranceSec ?? 5,
+    requireExp: opts.requireExp ?? true,
+    maxTtlSec: opts.maxTtlSec ?? 86_400,
+  };
   const common: JWTVerifyOptions = {
-    clockTolerance: opts.clockToleranceSec ?? 5,
+    clockTolerance: lifetime.toleranceSec,
     ...(opts.issuer !== undefined && { issuer: opts.issuer }),
     ...(opts.audience !== undefined && { audience: opts.audience }),
   };
@@ -88,9 +103,44 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
       } else {
         throw unauthenticated('algorithm', `algorithm ${String(alg)} is not allowed`);
       }
+      checkLifetime(payload, lifetime, Math.floor(Date.now() / 1000));
       return principalOf(payload, roleClaim);
     },
   };
+}
+
+/** What {@link checkLifetime} holds a token to. */
+export interface LifetimeRules {
+  readonly toleranceSec: number;
+  readonly requireExp: boolean;
+  /** 0: no limit. */
+  readonly maxTtlSec: number;
+}
+
+/**
+ * The checks jose leaves to us (it has already checked `exp` and `nbf` against the clock,
+ * and the claims' types): `exp` present, a lifetime within the maximum, and `iat` not in the
+ * future beyond the leeway (a token "issued" later than now comes from a wrong clock or a
+ * forger who wants a longer life).
+ */
+export function checkLifetime(payload: JWTPayload, rules: LifetimeRules, nowSec: number): void {
+  const { exp, iat } = payload;
+  if (iat !== undefined && iat > nowSec + rules.toleranceSec) {
+    throw unauthenticated('not_yet_valid', 'token issued in the future');
+  }
+  if (exp === undefined) {
+    if (rules.requireExp) throw unauthenticated('claims', 'token has no exp claim');
+    return;
+  }
+  if (rules.maxTtlSec <= 0) return;
+  // Without iat, the time left is what can be checked; the issuer's clock may run ahead by the leeway.
+  const ttl = iat !== undefined ? exp - iat : exp - nowSec - rules.toleranceSec;
+  if (ttl > rules.maxTtlSec) {
+    throw unauthenticated(
+      'claims',
+      `token lifetime ${ttl} s exceeds the maximum of ${rules.maxTtlSec} s`,
+    );
+  }
 }
 
 async function verifyWith(

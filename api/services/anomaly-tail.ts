@@ -1,3 +1,4 @@
+import { logConnectionState } from '../../lib/connection-log';
 import type { Logger } from '../../lib/logger';
 import {
   compareStreamIds,
@@ -30,6 +31,11 @@ export interface AnomalyTailOptions {
   readonly logger: Logger;
   /** How long one XREAD waits; bounds how long stop() takes. @defaultValue 1000 */
   readonly blockMs?: number;
+  /**
+   * Period of its connection's "still disconnected" log line (CONNECTION_LOG_SUMMARY_MS).
+   * @defaultValue 0 (state changes only)
+   */
+  readonly connectionLogSummaryMs?: number;
 }
 
 /**
@@ -141,9 +147,10 @@ export class AnomalyTail {
     this.positions = ends.map((last) => last[0]?.[0] ?? '0-0');
     for (const k of keys.all) {
       const reader = createRedis(this.opts.redisTarget, { maxRetriesPerRequest: null });
-      reader.on('error', (err: Error) =>
-        this.opts.logger.warn({ err, partition: k.partition }, 'anomaly tail connection error'),
-      );
+      logConnectionState(reader, this.opts.logger.child({ partition: k.partition }), {
+        name: 'anomaly tail',
+        summaryMs: this.opts.connectionLogSummaryMs ?? 0,
+      });
       this.readers.push(reader);
       this.running.push(this.loop(reader, k.partition, k.anomalies));
     }

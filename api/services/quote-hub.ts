@@ -1,5 +1,7 @@
 import { instrumentId } from '../../lib/domain';
 import type { Logger } from '../../lib/logger';
+import { logConnectionState } from '../../lib/connection-log';
+import { closeRedis } from '../../lib/shutdown';
 import {
   createRedis,
   decodeLatestQuote,
@@ -26,6 +28,11 @@ export interface QuoteHubOptions {
    */
   readonly ttlMs: number;
   readonly now?: () => number;
+  /**
+   * Period of its connection's "still disconnected" log line (CONNECTION_LOG_SUMMARY_MS).
+   * @defaultValue 0 (state changes only)
+   */
+  readonly connectionLogSummaryMs?: number;
 }
 
 interface Entry {
@@ -72,9 +79,10 @@ export class QuoteHub {
     if (this.subscriber) return;
     const sub = createRedis(this.opts.redisTarget, { maxRetriesPerRequest: null });
     this.subscriber = sub;
-    sub.on('error', (err: Error) =>
-      this.opts.logger.warn({ err }, 'quote subscriber connection error'),
-    );
+    logConnectionState(sub, this.opts.logger, {
+      name: 'quote subscriber',
+      summaryMs: this.opts.connectionLogSummaryMs ?? 0,
+    });
     // Messages sent while a subscriber connection was down are lost: forget everything and re-read.
     const down = () => {
       this.live = false;
@@ -105,7 +113,8 @@ export class QuoteHub {
     this.live = false;
     this.entries.clear();
     this.listeners.clear();
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    // Bounded: a QUIT while Redis is unreachable would wait for it forever.
+    if (sub) await closeRedis(sub, 1000);
   }
 
   /** Number of live quote subscriptions. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { derived, int, num, port, section, setting, text } from './setting';
+import { derived, flag, int, num, port, section, setting, text } from './setting';
 
 /** The GraphQL service's listener, authentication and rate limit (docs/auth.md). */
 export const api = section('API', {
@@ -46,7 +46,17 @@ export const api = section('API', {
       clockToleranceSec: setting(
         'API_JWT_CLOCK_TOLERANCE_S',
         int(5, 0, 300),
-        'leeway (s) for `exp` and `nbf`',
+        'leeway (s) for `exp`, `nbf` and `iat` (clocks differ)',
+      ),
+      requireExp: setting(
+        'API_JWT_REQUIRE_EXP',
+        flag(true),
+        'refuse JWTs without `exp` (a leaked token without one is valid forever)',
+      ),
+      maxTtlSec: setting(
+        'API_JWT_MAX_TTL',
+        int(86_400, 0, 31_536_000),
+        'longest lifetime (s) of a JWT: `exp − iat`, or `exp − now` without `iat`; `0`: no limit',
       ),
       jwksTimeoutMs: setting(
         'API_JWT_JWKS_TIMEOUT_MS',

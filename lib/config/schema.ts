@@ -5,7 +5,9 @@ import { archive } from './archive';
 import { core } from './core';
 import { graphql } from './graphql';
 import { ingest } from './ingest';
+import { normalize } from './normalize';
 import { pipeline } from './pipeline';
+import { processes } from './processes';
 import { redis } from './redis';
 import { settingsOf, type ConfigOf, type Section } from './setting';
 import { simulator } from './simulator';
@@ -22,9 +24,11 @@ export const SECTIONS: readonly Section[] = [
   worker,
   simulator,
   ingest,
+  normalize,
   pipeline,
   anomaly,
   archive,
+  processes,
 ];
 
 /** Every setting by its field path in `Config`: the core fields at the top, then a section each. */
@@ -37,9 +41,11 @@ export const SETTINGS = {
   worker: worker.settings,
   simulator: simulator.settings,
   ingest: ingest.settings,
+  normalize: normalize.settings,
   pipeline: pipeline.settings,
   anomaly: anomaly.settings,
   archive: archive.settings,
+  processes: processes.settings,
 };
 
 /** The typed configuration every process builds once at start-up and passes down. */

@@ -107,6 +107,14 @@ export const num = (def: number, min = -Infinity, max = Infinity) =>
 /** A TCP port. */
 export const port = (def: number) => int(def, 0, 65535);
 
+/** `true` or `false`. */
+export const flag = (def: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true')
+    .meta({ allowed: '`true`, `false`' });
+
 /** Non-empty text. */
 export const text = (def: string) => z.string().min(1).default(def);
 

@@ -20,6 +20,11 @@ export interface SpawnOptions {
   readonly logFile?: string;
   /** Pass stdout and stderr through to ours (wins over logFile). */
   readonly inherit?: boolean;
+  /**
+   * In a process group of its own, so that a terminal's Ctrl-C reaches only the parent, which
+   * then stops its children in its own order (the supervisor of `npm start`).
+   */
+  readonly detached?: boolean;
 }
 
 export function spawnManaged(
@@ -33,6 +38,7 @@ export function spawnManaged(
     cwd: opts.cwd,
     env: opts.env,
     stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached === true,
   });
   if (!inherit && opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });

@@ -5,3 +5,6 @@ export * from './redis-server';
 export * from './temporal-server';
 export * from './ephemeral';
 export * from './redis-cluster';
+export * from './log-tail';
+export * from './supervisor';
+export * from './supervised';

@@ -42,6 +42,8 @@ export interface PostgresServerOptions {
   readonly logFile?: string;
   /** Throw-away clusters skip fsync: tests and benchmarks, never data that must survive. */
   readonly durable?: boolean;
+  /** In a process group of its own (see SpawnOptions.detached). */
+  readonly detached?: boolean;
 }
 
 export interface PostgresServer {
@@ -96,7 +98,10 @@ export async function startPostgresServer(
     serverArgs.push('-c', 'full_page_writes=off');
   }
   const [cmd, args] = asPgUser(join(bin, 'postgres'), serverArgs);
-  const proc = spawnManaged('postgres', cmd, args, { logFile: opts.logFile });
+  const proc = spawnManaged('postgres', cmd, args, {
+    logFile: opts.logFile,
+    detached: opts.detached,
+  });
   const url = `postgres://postgres@${host}:${port}/postgres`;
   let exited = false;
   void proc.exited.then(() => (exited = true));

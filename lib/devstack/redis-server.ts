@@ -10,6 +10,8 @@ export interface RedisServerOptions {
   /** Data folder with AOF on; omitted: no persistence (tests). */
   readonly dataDir?: string;
   readonly logFile?: string;
+  /** In a process group of its own (see SpawnOptions.detached). */
+  readonly detached?: boolean;
 }
 
 /** Starts a redis-server of our own and waits for PING. */
@@ -22,7 +24,10 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Manage
   } else {
     args.push('--appendonly', 'no');
   }
-  const proc = spawnManaged('redis', opts.binary, args, { logFile: opts.logFile });
+  const proc = spawnManaged('redis', opts.binary, args, {
+    logFile: opts.logFile,
+    detached: opts.detached,
+  });
   await waitFor(
     `redis-server at ${opts.host}:${opts.port}`,
     () => ping(opts.host, opts.port),

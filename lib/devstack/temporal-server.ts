@@ -17,6 +17,8 @@ export interface TemporalServerOptions {
   readonly logFile?: string;
   /** Extra `--dynamic-config-value KEY=JSON` pairs. */
   readonly dynamicConfig?: Readonly<Record<string, unknown>>;
+  /** In a process group of its own (see SpawnOptions.detached). */
+  readonly detached?: boolean;
 }
 
 /** Starts `temporal server start-dev` and waits until its frontend answers. */
@@ -35,7 +37,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   }
-  const proc = spawnManaged('temporal', opts.binary, args, { logFile: opts.logFile });
+  const proc = spawnManaged('temporal', opts.binary, args, {
+    logFile: opts.logFile,
+    detached: opts.detached,
+  });
   const address = `${opts.host}:${opts.port}`;
   let exited = false;
   void proc.exited.then(() => (exited = true));

@@ -1,4 +1,4 @@
-import { normalizeRaw, partitionOf } from '../domain';
+import { normalizeRaw, partitionOf, type InputLimits } from '../domain';
 import type { Redis } from './client';
 import {
   decodeAnomaly,
@@ -70,6 +70,18 @@ export async function hasLegacyLayout(redis: Redis, prefix: string): Promise<boo
  * hold), which also makes the move resumable: an entry whose id is not above its target
  * stream's last id was copied by an earlier, interrupted run. The old keys are deleted last.
  */
+/**
+ * Limits that let every parseable tick through: here a tick is parsed only to find its
+ * partition (a tick refused here goes by its feed, as an unparseable one does); the normalize
+ * stage applies the configured limits, and dead-letters, afterwards.
+ */
+const ROUTING_ONLY: InputLimits = {
+  maxPrice: 1e20,
+  maxSize: 1e20,
+  maxDigits: Number.MAX_SAFE_INTEGER,
+  maxFractionDigits: Number.MAX_SAFE_INTEGER,
+};
+
 export async function migrateToPartitions(redis: Redis, keys: Keys): Promise<MigrationReport> {
   const legacy = legacyKeys(keys.prefix);
   if (!(await hasLegacyLayout(redis, keys.prefix))) {
@@ -109,7 +121,7 @@ export async function migrateToPartitions(redis: Redis, keys: Keys): Promise<Mig
       return undefined;
     }
     const e = decodeRaw(fields);
-    const r = normalizeRaw(e, { sectors: new Map() });
+    const r = normalizeRaw(e, { sectors: new Map(), limits: ROUTING_ONLY });
     return (r.ok ? tickerPartition(r.tick.ticker) : feedPartition(e.feed)).rawEvents;
   });
 

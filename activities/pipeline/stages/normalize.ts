@@ -20,7 +20,7 @@ export const normalizeStage: StageProcessor = {
     const dupCounter = { hash: keys.pipelineStats, field: 'normalize:duplicate' };
     for (const [id, fields] of entries) {
       const raw = decodeRaw(fields);
-      const r = routed(normalizeRaw(raw, { sectors: ctx.sectors }), ctx);
+      const r = routed(normalizeRaw(raw, { sectors: ctx.sectors, limits: ctx.limits }), ctx);
       if (r.ok) {
         const { tick } = r;
         // Buckets by event time: a duplicate carries the same time, so it meets its original.

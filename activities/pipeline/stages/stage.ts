@@ -1,5 +1,5 @@
 import type { StageCounts } from '../../../contract';
-import type { AnomalyParams } from '../../../lib/domain';
+import type { AnomalyParams, InputLimits } from '../../../lib/domain';
 import type { BatchCommit, PartitionKeys, Redis, Stage } from '../../../lib/redis';
 import type { StageMetrics } from '../../metrics';
 import type { StreamEntry } from '../../stream-reader';
@@ -13,6 +13,8 @@ export interface StageContext {
   /** Partitions in all (to check that an event was routed to the partition of its ticker). */
   readonly partitions: number;
   readonly sectors: ReadonlyMap<string, string>;
+  /** Bounds a normalized tick must keep (NORMALIZE_*). */
+  readonly limits: InputLimits;
   readonly anomaly: AnomalyParams;
   /** Cap on output stream lengths (MAXLEN ~). */
   readonly maxLen: number;

@@ -8,6 +8,7 @@ import {
   normalizer,
   readObject,
   rule,
+  symbol,
   symbolText,
 } from './parse-helpers';
 
@@ -56,7 +57,8 @@ const fixed = (message: string) => ({ error: message });
 
 // The reasons are fixed texts (no values): they predate the other adapters and tests pin them.
 const baseSchema = z.object({
-  S: z.string(fixed('missing symbol S')).min(1, fixed('missing symbol S')),
+  // Missing or empty keeps its fixed reason; a symbol that breaks the ticker rule says why.
+  S: symbol('symbol S', { missingMessage: 'missing symbol S' }),
   t: z
     .number(fixed('invalid timestamp t'))
     .int(fixed('invalid timestamp t'))
@@ -116,14 +118,14 @@ export const simulatorAdapter: FeedAdapter = {
     typeField: 'T',
     rules: {
       t: rule(tradeSchema, 'trade', ({ S, t, p, s }, m) => ({
-        ticker: S.toUpperCase(),
+        ticker: S,
         ts: t,
         seq: sequenceOf(m),
         price: p,
         size: s,
       })),
       q: rule(quoteSchema, 'quote', ({ S, t, bp, ap }, m) => ({
-        ticker: S.toUpperCase(),
+        ticker: S,
         ts: t,
         seq: sequenceOf(m),
         price: midPrice(bp, ap),

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { Registry } from 'prom-client';
 import { createApiAuth, rateLimitClientId, remoteAddress } from '../../../api/auth';
 import { createLogger } from '../../../lib/logger';
@@ -34,6 +35,47 @@ describe('createApiAuth', () => {
     const good = new Request('http://x/graphql', { headers: { authorization: `ApiKey ${key}` } });
     expect(await auth.clientId(good, serverContext)).toBe(`key:${info.id}`);
     expect(await auth.principalFor(good)).toMatchObject({ keyId: info.id });
+  });
+
+  it('holds JWTs to the configured lifetime rules', async () => {
+    const secret = 'lifetime-test-secret-long-enough-0123456789';
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ sub: 'a', role: 'viewer', ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(secret));
+    const t = Math.floor(Date.now() / 1000);
+    const authFor = (env: Record<string, string>) => {
+      const config = testConfig({ API_AUTH_MODE: 'required', API_JWT_SECRET: secret, ...env });
+      fx ??= redisFixture(config);
+      return createApiAuth({
+        config,
+        redis: fx.redis,
+        keys: fx.keys,
+        registry: new Registry(),
+        logger: createLogger({ level: 'silent', name: 't' }),
+      });
+    };
+    const verify = async (auth: ReturnType<typeof authFor>, token: string) =>
+      auth
+        .principalFor(
+          new Request('http://x/graphql', { headers: { authorization: `Bearer ${token}` } }),
+        )
+        .then(
+          (p) => p.subject,
+          (err: Error) => err.message,
+        );
+
+    const defaults = authFor({});
+    expect(await verify(defaults, await sign({}))).toBe('token has no exp claim');
+    expect(await verify(defaults, await sign({ iat: t, exp: t + 2 * 86_400 }))).toBe(
+      'token lifetime 172800 s exceeds the maximum of 86400 s',
+    );
+    expect(await verify(defaults, await sign({ iat: t, exp: t + 3600 }))).toBe('a');
+    const lax = authFor({ API_JWT_REQUIRE_EXP: 'false', API_JWT_MAX_TTL: '60' });
+    expect(await verify(lax, await sign({}))).toBe('a');
+    expect(await verify(lax, await sign({ iat: t, exp: t + 61 }))).toBe(
+      'token lifetime 61 s exceeds the maximum of 60 s',
+    );
   });
 
   it('names rate-limit clients by key, subject or address', () => {

@@ -13,7 +13,9 @@ import { redisFixture, testConfig, type RedisFixture } from '../../support/stack
 
 const SECRET = 'another-test-secret-long-enough-0123456789';
 const jwt = (claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ exp: Math.floor(Date.now() / 1000) + 60, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(SECRET));
 
 async function reasonOf(p: Promise<unknown>): Promise<string> {
   try {

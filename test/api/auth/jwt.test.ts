@@ -7,11 +7,14 @@ const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const secretKey = new TextEncoder().encode(SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
+/** An HS256 token; with an `exp` a minute ahead unless the claims say (`exp: undefined`: none). */
 async function hs256(
   claims: Record<string, unknown>,
   key: Uint8Array = secretKey,
 ): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
+  const withExp = 'exp' in claims ? claims : { exp: now() + 60, ...claims };
+  const defined = Object.fromEntries(Object.entries(withExp).filter(([, v]) => v !== undefined));
+  return new SignJWT(defined).setProtectedHeader({ alg: 'HS256' }).sign(key);
 }
 
 /** Verifies and returns the error, or fails the test if the token passes. */
@@ -127,6 +130,7 @@ describe('JWT HS256', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer('https://idp')
       .setAudience('fin-line')
+      .setExpirationTime('5m')
       .sign(secretKey);
     await expect(strict.verify(good)).resolves.toMatchObject({ subject: 'a' });
     const wrongIss = await new SignJWT({ sub: 'a', role: 'viewer' })
@@ -141,6 +145,62 @@ describe('JWT HS256', () => {
       .setAudience('other')
       .sign(secretKey);
     expect((await refusal(strict, wrongAud)).message).toBe('wrong token audience');
+  });
+});
+
+describe('JWT lifetime', () => {
+  const verifier = createJwtVerifier({ secret: SECRET, clockToleranceSec: 5, maxTtlSec: 3600 });
+  const base = { sub: 'a', role: 'viewer' };
+
+  it('refuses a token without exp by default, and takes it when told to', async () => {
+    const token = await hs256({ ...base, exp: undefined });
+    expect(await refusal(verifier, token)).toEqual({
+      message: 'token has no exp claim',
+      reason: 'claims',
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await refusal(createJwtVerifier({ secret: SECRET }), token)).toMatchObject({
+      message: 'token has no exp claim',
+    });
+    const lax = createJwtVerifier({ secret: SECRET, requireExp: false });
+    await expect(lax.verify(token)).resolves.toMatchObject({ subject: 'a' });
+  });
+
+  it('refuses a lifetime beyond the maximum: exp − iat, else exp − now', async () => {
+    const t = now();
+    await expect(
+      verifier.verify(await hs256({ ...base, iat: t - 3000, exp: t + 600 })),
+    ).resolves.toMatchObject({ subject: 'a' });
+    expect(await refusal(verifier, await hs256({ ...base, iat: t - 10, exp: t + 3600 }))).toEqual({
+      message: 'token lifetime 3610 s exceeds the maximum of 3600 s',
+      reason: 'claims',
+      code: 'UNAUTHENTICATED',
+    });
+    // No iat: the time left counts, less the leeway for an issuer clock that runs ahead.
+    await expect(verifier.verify(await hs256({ ...base, exp: t + 3603 }))).resolves.toBeTruthy();
+    expect((await refusal(verifier, await hs256({ ...base, exp: t + 7200 }))).message).toMatch(
+      /^token lifetime 71\d\d s exceeds the maximum of 3600 s$/,
+    );
+    // A year-long token is refused with the defaults (24 h); 0 turns the limit off.
+    const year = await hs256({ ...base, iat: t, exp: t + 365 * 86_400 });
+    expect((await refusal(createJwtVerifier({ secret: SECRET }), year)).reason).toBe('claims');
+    const unlimited = createJwtVerifier({ secret: SECRET, maxTtlSec: 0 });
+    await expect(unlimited.verify(year)).resolves.toMatchObject({ subject: 'a' });
+  });
+
+  it('allows clock skew within the leeway for nbf and iat, and refuses beyond it', async () => {
+    const t = now();
+    await expect(
+      verifier.verify(await hs256({ ...base, iat: t + 4, nbf: t + 4, exp: t + 600 })),
+    ).resolves.toMatchObject({ subject: 'a' });
+    expect(await refusal(verifier, await hs256({ ...base, iat: t + 30, exp: t + 600 }))).toEqual({
+      message: 'token issued in the future',
+      reason: 'not_yet_valid',
+      code: 'UNAUTHENTICATED',
+    });
+    expect(
+      (await refusal(verifier, await hs256({ ...base, nbf: t + 30, exp: t + 600 }))).message,
+    ).toBe('token not yet valid');
   });
 });
 

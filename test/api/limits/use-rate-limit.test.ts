@@ -4,7 +4,7 @@ import { startAuthHarness, type AuthHarness } from '../auth/http-harness';
 
 const SECRET = 'rate-limit-test-secret-long-enough-0123456';
 const bearer = async (sub: string) => ({
-  authorization: `Bearer ${await new SignJWT({ sub, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))}`,
+  authorization: `Bearer ${await new SignJWT({ sub, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))}`,
 });
 
 describe('useRateLimit over a real HTTP server', () => {

@@ -16,6 +16,14 @@ describe('API_* configuration', () => {
     });
   });
 
+  it('requires exp and caps the JWT lifetime at 24 h unless told otherwise', () => {
+    expect(loadConfig({}).api.auth.jwt).toMatchObject({ requireExp: true, maxTtlSec: 86_400 });
+    expect(
+      loadConfig({ API_JWT_REQUIRE_EXP: 'false', API_JWT_MAX_TTL: '0' }).api.auth.jwt,
+    ).toMatchObject({ requireExp: false, maxTtlSec: 0 });
+    expect(() => loadConfig({ API_JWT_REQUIRE_EXP: 'no' })).toThrow('API_JWT_REQUIRE_EXP="no"');
+  });
+
   it('accepts API keys alone in required mode', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).api.auth.jwt).toMatchObject({
       secret: undefined,

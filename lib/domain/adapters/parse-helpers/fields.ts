@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalDecimal, isPositive } from '../../decimal';
+import { canonicalTicker, TICKER_RULE } from '../../names';
 import { MAX_TS, MIN_TS, rfc3339ToMs } from './time';
 
 /**
@@ -18,9 +19,15 @@ function reason(label: string, input: unknown, why?: string): string {
   return `invalid ${label}: ${show(input)}${why ? ` (${why})` : ''}`;
 }
 
-/** What a field check returns for a bad value, with why when the value alone does not say. */
+/**
+ * What a field check returns for a bad value, with why when the value alone does not say, or
+ * a whole fixed message.
+ */
 class Invalid {
-  constructor(readonly why?: string) {}
+  constructor(
+    readonly why?: string,
+    readonly message?: string,
+  ) {}
 }
 const INVALID = new Invalid();
 
@@ -32,7 +39,7 @@ function field<T>(label: string, check: (input: unknown) => T | Invalid, fixedMe
     ctx.issues.push({
       code: 'custom',
       input,
-      message: fixedMessage ?? reason(label, input, out.why),
+      message: out.message ?? fixedMessage ?? reason(label, input, out.why),
     });
     return z.NEVER;
   });
@@ -67,11 +74,20 @@ export function decimal(label: string, opts: DecimalOptions) {
   );
 }
 
-/** A ticker symbol: a non-empty string without spaces, uppercased. */
-export function symbol(label: string) {
-  return field<string>(label, (input) =>
-    typeof input === 'string' && /^\S+$/.test(input) ? input.toUpperCase() : INVALID,
-  );
+/**
+ * A ticker symbol in its canonical form (upper case), or rejected unless it follows the one
+ * ticker rule (`TICKER_PATTERN`) — the rule the API's arguments follow, so that nothing
+ * the API would refuse becomes a key or a cached quote. `missingMessage` replaces the reason
+ * for a symbol that is absent, empty or not a string.
+ */
+export function symbol(label: string, opts: { readonly missingMessage?: string } = {}) {
+  const breaksRule = new Invalid(`must be ${TICKER_RULE}`);
+  const missing =
+    opts.missingMessage === undefined ? INVALID : new Invalid(undefined, opts.missingMessage);
+  return field<string>(label, (input) => {
+    if (typeof input !== 'string' || input === '') return missing;
+    return canonicalTicker(input) ?? breaksRule;
+  });
 }
 
 /** A provider id or sequence: a non-empty string, or a non-negative integer; kept as text. */

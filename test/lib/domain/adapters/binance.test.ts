@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../../lib/config';
 import { binanceAdapter as adapter, findAdapter, normalizeRaw } from '../../../../lib/domain';
 
 const RECV = 1_700_000_000_999;
@@ -263,7 +264,7 @@ describe('binance adapter: edge cases', () => {
     expect(adapter.transport).toBe('ws');
     const out = normalizeRaw(
       { feed: 'bn', adapter: 'binance', recvTs: RECV, sourceId: '', payload: BOOK[0]! },
-      { sectors: ctx.sectors },
+      { sectors: ctx.sectors, limits: loadConfig({}).normalize },
     );
     expect(out).toMatchObject({ ok: true, tick: { ts: RECV, kind: 'quote' } });
   });

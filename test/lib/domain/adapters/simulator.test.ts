@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../../lib/config';
 import { normalizeRaw, simulatorAdapter } from '../../../../lib/domain';
 
 const sectors = new Map([['AAPL', 'Technology']]);
@@ -99,12 +100,13 @@ describe('simulator adapter', () => {
 });
 
 describe('normalizeRaw', () => {
+  const limits = loadConfig({}).normalize;
   const base = { feed: 'sim', adapter: 'simulator', recvTs: 1, sourceId: '' };
   it('dead-letters frames the adapter could not parse and unknown adapters', () => {
     expect(
-      normalizeRaw({ ...base, payload: 'x', parseError: 'invalid JSON' }, { sectors }),
+      normalizeRaw({ ...base, payload: 'x', parseError: 'invalid JSON' }, { sectors, limits }),
     ).toEqual({ ok: false, reason: 'unparseable frame: invalid JSON' });
-    expect(normalizeRaw({ ...base, adapter: 'nope', payload: '{}' }, { sectors })).toEqual({
+    expect(normalizeRaw({ ...base, adapter: 'nope', payload: '{}' }, { sectors, limits })).toEqual({
       ok: false,
       reason: 'unknown adapter "nope"',
     });
