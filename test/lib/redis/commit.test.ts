@@ -38,7 +38,14 @@ describe('BatchCommit (commit-batch.lua) against a real Redis', () => {
         .xadd(keys.normalizedEvents, ['a', '2'])
         .hset(keys.anomalyState, ['X', '{}']);
     const first = await build().exec(redis);
-    expect(first).toEqual({ applied: true, acked: 3, xadds: 2, latestWritten: 0, duplicates: 0 });
+    expect(first).toEqual({
+      applied: true,
+      acked: 3,
+      xadds: 2,
+      latestWritten: 0,
+      duplicates: 0,
+      fenced: false,
+    });
     const second = await build().exec(redis);
     expect(second.applied).toBe(false);
     expect(await redis.xlen(keys.normalizedEvents)).toBe(2);

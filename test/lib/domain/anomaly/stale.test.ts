@@ -20,11 +20,13 @@ describe('detectStale', () => {
 
   it('reports a ticker silent for longer than its sector threshold, once per episode', () => {
     const m = states();
-    expect(detectStale(m, 3000, p)).toEqual([
+    // The windows are one feed's: each anomaly names it.
+    expect(detectStale(m, 3000, p, 'sim')).toEqual([
       {
         type: 'stale',
         severity: 'high', // 2000 ms / 1000 ms = 2
         ticker: 'A',
+        feed: 'sim',
         price: '10.5',
         statistic: 2000,
         threshold: 1000,
