@@ -79,6 +79,7 @@ describe('the examples of README.md and docs/*.md', () => {
       simulatorPort: port,
       workerMetricsPort,
       taskQueue: config.temporal.taskQueue,
+      pipelineWorkflowId: config.pipeline.workflowId,
     };
     // The examples read AAPL's quote: wait for the pipeline to have written it.
     await eventually(

@@ -67,13 +67,16 @@ export interface Rewrites {
   readonly simulatorPort: number;
   readonly workerMetricsPort: number;
   readonly taskQueue: string;
+  /** PIPELINE_WORKFLOW_ID of the test stack (the docs show the default, `pipeline`). */
+  readonly pipelineWorkflowId: string;
 }
 
-/** The block as the test runs it: the default ports and task queue replaced by the test stack's. */
+/** The block as the test runs it: the default ports, task queue and pipeline ids replaced by the test stack's. */
 export function rewrite(text: string, r: Rewrites): string {
   return text
     .replace(/\b(localhost|127\.0\.0\.1):4000\b/g, `127.0.0.1:${r.apiPort}`)
     .replace(/\b(localhost|127\.0\.0\.1):8090\b/g, `127.0.0.1:${r.simulatorPort}`)
     .replace(/\b(localhost|127\.0\.0\.1):9464\b/g, `127.0.0.1:${r.workerMetricsPort}`)
-    .replace(/--task-queue fin-line\b/g, `--task-queue ${r.taskQueue}`);
+    .replace(/--task-queue fin-line\b/g, `--task-queue ${r.taskQueue}`)
+    .replace(/--workflow-id pipeline-p(\d+)\b/g, `--workflow-id ${r.pipelineWorkflowId}-p$1`);
 }

@@ -48,6 +48,8 @@ export function testEnv(overrides: Env = {}): Env {
     REDIS_KEY_PREFIX: `${id}:`,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: id,
+    // Tests share one Temporal server: their pipeline workflows (pipeline-p<N>) must not meet.
+    PIPELINE_WORKFLOW_ID: `pipeline-${id}`,
     API_PORT: '0',
     // Workers write the archive under DATA_DIR: keep it out of the work tree.
     DATA_DIR: join(process.env.FIN_LINE_TEST_LOG_DIR ?? tmpdir(), 'data', id),
