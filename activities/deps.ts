@@ -26,6 +26,11 @@ export interface ActivityDeps {
   readonly shutdown: AbortSignal;
   /** The archive sink, opened on first use; omitted: the archive activities open their own. */
   readonly archiveSink?: LazyArchiveSink;
+  /**
+   * Budget of one legacy `processBatch` activity (runs started before `runStage`); tests
+   * shrink it. @defaultValue 20,000 events or 2 s
+   */
+  readonly legacyBatch?: { readonly activityMaxEvents: number; readonly activityMaxMs: number };
 }
 
 /**

@@ -81,7 +81,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       const source = processor.source(keys.partition(partition));
       const group = GROUPS[input.stage];
       const { batchSize } = config.pipeline;
-      const { activityMaxEvents, activityMaxMs } = LEGACY_BATCH;
+      const { activityMaxEvents, activityMaxMs } = deps.legacyBatch ?? LEGACY_BATCH;
       const deadline = deps.now() + activityMaxMs;
       const total: BatchResult = {
         ...input,

@@ -94,11 +94,12 @@ describe('processBatch', () => {
     const { redis } = fx;
     const keys = fx.keys.forTicker('MSFT');
     const { partition } = keys;
-    const small = {
-      ...config,
-      pipeline: { ...config.pipeline, batchSize: 10, activityMaxEvents: 25 },
-    };
-    const acts = createActivities({ ...deps, config: small });
+    const small = { ...config, pipeline: { ...config.pipeline, batchSize: 10 } };
+    const acts = createActivities({
+      ...deps,
+      config: small,
+      legacyBatch: { activityMaxEvents: 25, activityMaxMs: 60_000 },
+    });
     await acts.ensureGroups({ partition });
     await addTrades('MSFT', 300, 40);
     expect(await acts.processBatch({ partition, stage: 'normalize', slot: 0 })).toMatchObject({
