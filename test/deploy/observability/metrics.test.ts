@@ -118,20 +118,28 @@ describe('every process /metrics', () => {
     await gql('query Bad { quote(ticker: "bad ticker") { price } }');
 
     // Wait for what the pipeline exports once data went through every stage.
+    const expected: Record<string, RegExp> = {
+      freshness: /^finline_freshness_seconds_count\{[^}]*\} [1-9]/m,
+      deadLetter: /^finline_dead_letters_total\{[^}]*reason="unparseable_frame"[^}]*\} [1-9]/m,
+      sdk: /^temporal_activity_execution_latency_seconds_count\{/m,
+      // A stream label holds its hash tag (raw:{p0}:events): no [^}]* here.
+      lag: /^finline_stream_group_lag\{.*group="normalize"/m,
+    };
+    let missing: string[] = Object.keys(expected);
     await waitFor(
       'pipeline metrics',
       async () => {
         const text = await (await fetch(`http://127.0.0.1:${ports.worker}/metrics`)).text();
-        return (
-          /^finline_freshness_seconds_count\{[^}]*\} [1-9]/m.test(text) &&
-          /^finline_dead_letters_total\{[^}]*reason="unparseable_frame"[^}]*\} [1-9]/m.test(text) &&
-          /^temporal_activity_execution_latency_seconds_count\{/m.test(text) &&
-          /^finline_stream_group_lag\{[^}]*group="normalize"/m.test(text)
-        );
+        missing = Object.entries(expected)
+          .filter(([, re]) => !re.test(text))
+          .map(([name]) => name);
+        return missing.length === 0;
       },
       90_000,
       500,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; missing: ${missing.join(', ')}`);
+    });
     for (const [name, port] of Object.entries(ports)) {
       scraped.set(name, await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
     }
@@ -179,9 +187,9 @@ describe('every process /metrics', () => {
     for (const series of [
       /^temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"/m,
       /^temporal_activity_schedule_to_start_latency_seconds_bucket\{/m,
-      /^finline_stream_group_lag\{stream="raw:events",group="normalize",service="worker"\} \d+/m,
-      /^finline_stream_group_pending\{stream="normalized:events",group="cachepub",service="worker"\} \d+/m,
-      /^finline_stream_length\{stream="raw:events",service="worker"\} [1-9]/m,
+      /^finline_stream_group_lag\{stream="raw:\{p0\}:events",group="normalize",service="worker"\} \d+/m,
+      /^finline_stream_group_pending\{stream="normalized:\{p0\}:events",group="cachepub",service="worker"\} \d+/m,
+      /^finline_stream_length\{stream="raw:\{p0\}:events",service="worker"\} [1-9]/m,
       /^finline_failed_batches\{stage="normalize",service="worker"\} 0$/m,
       /^finline_redis_memory_used_bytes\{node="[^"]+",service="worker"\} [1-9]/m,
       /^finline_ingest_connected\{feed="simulator",service="worker"\} 1$/m,
