@@ -47,4 +47,8 @@ module.exports = {
   testTimeout: 60000,
   // Two cores: the Temporal server and Redis need one of them.
   maxWorkers: 1,
+  // Suites run in band, in this process: one leaked socket or timer of any suite would keep
+  // it alive after the last test (a full run of 106 suites did, once every suite had passed,
+  // and CI would then wait for its time limit). Results are final by then; exit.
+  forceExit: true,
 };
