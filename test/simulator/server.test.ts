@@ -340,8 +340,13 @@ describe('simulator server (real sockets)', () => {
       /^finline_simulator_backpressure_waits_total [1-9]/m,
     );
     c.ws.resume();
-    await until('catching up', () => c.events.length > 0 && Number(c.events.at(-1)!.seq) >= a);
-    await until('generation again', () => sim.state().seq > a);
+    // Megabytes of queued frames to parse in this process: long on a busy machine.
+    await until(
+      'catching up',
+      () => c.events.length > 0 && Number(c.events.at(-1)!.seq) >= a,
+      30_000,
+    );
+    await until('generation again', () => sim.state().seq > a, 30_000);
     expect(c.problems).toEqual([]);
   });
 
