@@ -131,6 +131,8 @@ export interface StageRunResult extends BatchResult {
   readonly quarantined?: { readonly batchId: string; readonly error: string };
   /** Events per second over its last report interval. */
   readonly eventsPerSecond?: number;
+  /** First stream id of the last chunk it committed: that chunk's batch id is built from it. */
+  readonly lastChunkId?: string;
 }
 
 /** A running stage activity's counters (the `status` query shows them before it returns). */

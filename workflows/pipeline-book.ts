@@ -1,4 +1,10 @@
-import type { BatchResult, PipelineStatus, StageRunResult, StageTotals } from '../contract';
+import {
+  batchId,
+  type BatchResult,
+  type PipelineStatus,
+  type StageRunResult,
+  type StageTotals,
+} from '../contract';
 import type { Stage } from '../lib/redis/keys';
 
 /** Rates are taken over this many recent activities per stage. */
@@ -101,5 +107,7 @@ function add(t: StageTotals, r: BatchResult): void {
   t.deadLettered += r.deadLettered;
   t.duplicates = (t.duplicates ?? 0) + (r.duplicates ?? 0);
   t.anomalies += r.anomalies;
-  t.lastBatchId = r.firstId;
+  // A stage activity's newest chunk, else (short batches) the batch's first entry.
+  const first = (r as StageRunResult).lastChunkId ?? r.firstId;
+  if (first !== undefined) t.lastBatchId = batchId(r.stage, r.partition, first);
 }

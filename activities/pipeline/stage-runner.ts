@@ -178,10 +178,13 @@ export function createStageRunner(deps: ActivityDeps) {
             totals.chunks++;
             totals.firstId ??= firstId;
             totals.lastId = ids[ids.length - 1];
+            totals.lastChunkId = firstId;
             failures = undefined;
             // A full chunk may have more behind it: no need to look for pending entries then.
             checkPending = false;
             heartbeat();
+            // A steady flow never reads empty: the lag is refreshed for each report instead.
+            if (reporter.due) totals.lag = await groupLag(redis, source, group).catch(() => null);
             reporter.changed();
           } catch (err) {
             if (stopping) break;
@@ -281,13 +284,21 @@ function progressReporter(
 ) {
   let dirty = false;
   let lastAt = now();
+  let lastCount = 0;
   let sending: Promise<void> = Promise.resolve();
   const send = () => {
     dirty = false;
-    lastAt = now();
+    const at = now();
+    const seconds = (at - lastAt) / 1000;
+    lastAt = at;
     const wf = ctx.info.workflowExecution;
     if (!wf) return sending;
-    const s = snapshot();
+    const snap = snapshot();
+    const s: StageRunResult = {
+      ...snap,
+      eventsPerSecond: seconds > 0 ? Math.round((snap.count - lastCount) / seconds) : 0,
+    };
+    lastCount = snap.count;
     sending = sending.then(async () => {
       try {
         await ctx.client.workflow.getHandle(wf.workflowId, wf.runId).signal(stageProgressSignal, s);
@@ -301,6 +312,10 @@ function progressReporter(
     /** Counters changed since the last report. */
     get dirty() {
       return dirty;
+    },
+    /** The next change sends a report. */
+    get due() {
+      return now() - lastAt >= statusMs;
     },
     changed() {
       dirty = true;

@@ -158,6 +158,10 @@ describe('pipeline workflow on a real Temporal server and Redis', () => {
       failed: 0,
       lag: 0,
     });
+    // The newest chunk as a batch id of this partition's stage (what replayBatch takes).
+    expect(status.stages.anomaly.lastBatchId).toMatch(
+      new RegExp(`^anomaly-p${keys.partition}-\\d+-\\d+$`),
+    );
     // The durable counters, written in the same commits: in = normalized + duplicate + dead.
     expect(await redis.hgetall(keys.pipelineStats)).toEqual({
       'normalize:in': '125',
