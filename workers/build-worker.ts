@@ -48,7 +48,7 @@ export const TRACING_WORKFLOW_MODULES: readonly string[] = [
  * Temporal's OpenTelemetry interceptors when tracing is on: activity spans continuing the
  * workflow's trace (from the headers), workflow spans exported through the `exporter` sink.
  */
-function tracingOptions(tracing: Tracing | undefined): Partial<WorkerOptions> {
+function tracingOptions(tracing: Tracing | undefined, prebuilt: boolean): Partial<WorkerOptions> {
   if (!tracing?.sdk) return {};
   const { processor, resource } = tracing.sdk;
   return {
@@ -59,7 +59,8 @@ function tracingOptions(tracing: Tracing | undefined): Partial<WorkerOptions> {
           outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
         }),
       ],
-      workflowModules: [...TRACING_WORKFLOW_MODULES],
+      // A prebuilt bundle has them in already (the SDK ignores them then, with a warning).
+      ...(prebuilt ? {} : { workflowModules: [...TRACING_WORKFLOW_MODULES] }),
     },
     sinks: { exporter: makeWorkflowExporter(processor, resource) },
   };
@@ -118,7 +119,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
       maxCachedWorkflows: 100,
-      ...tracingOptions(opts.tracing),
+      ...tracingOptions(opts.tracing, opts.workflowBundle !== undefined),
     });
     if (config.archive.sink === 'postgres') {
       // The archive schema's migrations run at start-up; a database not up yet is not fatal:
