@@ -7,10 +7,10 @@ import { answerHelp } from '../lib/cli';
  */
 answerHelp(
   'otlp-sink',
-  `usage: npx tsx bench/otlp-sink.ts [port]
-  an OTLP/HTTP (JSON) receiver on 127.0.0.1:<port> (default 4318) that counts the spans it gets`,
+  `usage: npx tsx bench/otlp-sink.ts
+  an OTLP/HTTP (JSON) receiver on 127.0.0.1:$OTLP_SINK_PORT (default 4318) that counts the spans it gets`,
 );
-const port = Number(process.argv[2] ?? 4318);
+const port = Number(process.env.OTLP_SINK_PORT ?? 4318);
 let spans = 0;
 let exports = 0;
 const server = createServer((req, res) => {

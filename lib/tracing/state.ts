@@ -5,6 +5,8 @@ import { trace, type Tracer } from '@opentelemetry/api';
  * frame, a chunk, a pub/sub message), so tracing off costs one boolean test there.
  */
 let active = false;
+/** The tracer of the provider registered last (looked up once, not per span). */
+let cached: Tracer | undefined;
 
 /** True once {@link startTracing} started the SDK in this process (until it is shut down). */
 export function tracingOn(): boolean {
@@ -14,6 +16,7 @@ export function tracingOn(): boolean {
 /** @internal Set by setup.ts only. */
 export function setTracingOn(on: boolean): void {
   active = on;
+  cached = undefined;
 }
 
 /** The instrumentation scope of fin-line's own spans. */
@@ -21,5 +24,5 @@ export const TRACER_NAME = 'fin-line';
 
 /** fin-line's tracer: OpenTelemetry's no-op tracer while tracing is off. */
 export function tracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
+  return (cached ??= trace.getTracer(TRACER_NAME));
 }
