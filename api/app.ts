@@ -22,6 +22,8 @@ import { useOpsEndpoints } from './plugins/ops-endpoints';
 import { createPersistedOperations } from './plugins/persisted-operations';
 import { useQueryLimits } from './plugins/query-limits';
 import { createRequestLogging } from './plugins/request-logging';
+import { useTracing } from './plugins/tracing';
+import { tracingOn } from '../lib/tracing';
 import { createApiSchema } from './schema';
 import { createServices } from './services/create-services';
 import { createReadiness } from './services/readiness';
@@ -119,6 +121,8 @@ export function createApp(deps: AppDeps): App {
     maskedErrors: { isDev },
     logging: yogaLogger(logger.child({ module: 'yoga' })),
     plugins: [
+      // First: the request's span covers every other plugin's work (only with tracing on).
+      ...(tracingOn() ? [useTracing()] : []),
       requests.plugin,
       useOpsEndpoints({
         registry,

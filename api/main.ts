@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { createArchiveReader } from '../lib/archive';
 import { loadConfig, reportStartupError } from '../lib/config';
 import { logConnectionState } from '../lib/connection-log';
@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { API_SCRIPTS, createRedis } from '../lib/redis';
 import { closeRedis, onShutdownSignals } from '../lib/shutdown';
+import { startTracing, traceRedisCommands } from '../lib/tracing';
+import { createTemporalClient } from '../clients';
 import { createApp } from './app';
 import { answerHelp } from '../lib/cli';
 
@@ -15,7 +17,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, name: 'api' });
   logger = log;
+  // Off (nothing started) unless OTEL_* configure an exporter.
+  const tracing = startTracing(config.tracing, { process: 'api', logger: log });
   const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
+  traceRedisCommands(redis);
   // One line per state change, not one per retry; /readyz reports the state too.
   logConnectionState(redis, log, {
     name: 'redis',
@@ -23,7 +28,7 @@ async function main(): Promise<void> {
   });
   // Lazy: the API starts (and serves Redis reads) while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = createTemporalClient(connection, config.temporal.namespace);
   // The archive serves `history` beyond what Redis holds; the API runs without it if it cannot open.
   const archive = await createArchiveReader(config).catch((err: unknown) => {
     log.warn({ err }, 'archive not readable; history serves what Redis holds');
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
       await closeRedis(redis, 1000);
       await connection.close();
       await archive?.close();
+      await tracing.shutdown(1000);
     },
     { logger: log, timeoutMs: config.processes.shutdownTimeoutMs },
   );

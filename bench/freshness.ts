@@ -10,6 +10,7 @@ import { keysOf, createRedis, deleteMatching, streamGroups } from '../lib/redis'
 import { stopSignal } from '../contract';
 import { simulatorFeed, startFeed, startPipelines, type Started } from '../clients';
 import { buildWorker, type BuiltWorker } from '../workers/build-worker';
+import { benchTracing } from './tracing';
 import { benchConfig } from './stages';
 import type { BenchStack } from './stack';
 
@@ -292,6 +293,7 @@ export async function benchFreshness(
       registry: createRegistry('bench'),
       connection: native,
       workflowBundle: bundle,
+      tracing: benchTracing(),
     });
     running = built.worker.run();
 

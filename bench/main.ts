@@ -11,6 +11,7 @@ import { redisXaddRate } from './redis-baseline';
 import { startBenchStack } from './stack';
 import { benchStage } from './stages';
 import { median } from './stats';
+import { benchInterceptorModules, benchTracing } from './tracing';
 import { answerHelp } from '../lib/cli';
 
 /**
@@ -54,8 +55,12 @@ async function main(): Promise<void> {
   try {
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
+      // With OTEL_* set, the workers are traced (see docs/benchmarks.md: the cost of tracing).
+      ...benchInterceptorModules(),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
+    process.stderr.write(`bench: tracing ${benchTracing().enabled ? 'on' : 'off'}
+`);
     const r: Record<string, number[]> = {};
     r.redisXaddP1 = await repeat('redis-benchmark XADD -P 1', () =>
       redisXaddRate(stack.redisPort, 1, 100_000),
@@ -169,6 +174,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ bench: 'fin-line', runs: RUNS, events: EVENTS, medians: m, samples: r })}\n`,
     );
   } finally {
+    await benchTracing().shutdown();
     await stack.stop();
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { buildWorker } from '../workers/build-worker';
+import { benchTracing } from './tracing';
 
 /** A real fin-line worker in the bench process, and a client on the same server. */
 export interface BenchWorker {
@@ -25,6 +26,7 @@ export async function startBenchWorker(
     registry: createRegistry('bench'),
     connection: native,
     workflowBundle: bundle,
+    tracing: benchTracing(),
   });
   const running = built.worker.run();
   return {

@@ -6,3 +6,4 @@ export * from './workflow-client';
 export * from './starters';
 export * from './archive-schedule';
 export * from './legacy-pipeline';
+export { createTemporalClient } from './temporal-client';

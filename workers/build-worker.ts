@@ -1,4 +1,14 @@
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import type { Registry } from 'prom-client';
 import {
   BlockingPool,
@@ -13,14 +23,47 @@ import { keysOf, createRedis, WORKER_SCRIPTS } from '../lib/redis';
 import { loadSectors } from '../lib/reference';
 import { logConnectionState } from '../lib/connection-log';
 import { closeRedis } from '../lib/shutdown';
+import type { Tracing } from '../lib/tracing';
 
 export interface BuildWorkerOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly connection: NativeConnection;
-  /** A prebuilt bundle (tests share one); otherwise workflows/ is bundled at start. */
+  /**
+   * A prebuilt bundle (tests share one); otherwise workflows/ is bundled at start. With
+   * tracing on, a prebuilt bundle must include {@link TRACING_WORKFLOW_MODULES}.
+   */
   readonly workflowBundle?: WorkflowBundle;
+  /** The process's tracing (lib/tracing): when on, workflows and activities are traced. */
+  readonly tracing?: Tracing;
+}
+
+/** The workflow interceptor modules a traced worker's bundle includes. */
+export const TRACING_WORKFLOW_MODULES: readonly string[] = [
+  require.resolve('../workflows/tracing-interceptors'),
+];
+
+/**
+ * Temporal's OpenTelemetry interceptors when tracing is on: activity spans continuing the
+ * workflow's trace (from the headers), workflow spans exported through the `exporter` sink.
+ */
+function tracingOptions(tracing: Tracing | undefined, prebuilt: boolean): Partial<WorkerOptions> {
+  if (!tracing?.sdk) return {};
+  const { processor, resource } = tracing.sdk;
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+      // A prebuilt bundle has them in already (the SDK ignores them then, with a warning).
+      ...(prebuilt ? {} : { workflowModules: [...TRACING_WORKFLOW_MODULES] }),
+    },
+    sinks: { exporter: makeWorkflowExporter(processor, resource) },
+  };
 }
 
 export interface BuiltWorker {
@@ -76,6 +119,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       // A handful of long-lived workflows: a small cache keeps memory flat on a 2-core box.
       maxCachedWorkflows: 100,
+      ...tracingOptions(opts.tracing, opts.workflowBundle !== undefined),
     });
     if (config.archive.sink === 'postgres') {
       // The archive schema's migrations run at start-up; a database not up yet is not fatal:

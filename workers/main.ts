@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { createRegistry, startMetricsServer } from '../lib/metrics';
 import { onShutdownSignals } from '../lib/shutdown';
 import { PinoTemporalLogger } from '../lib/temporal/logger';
+import { startTracing } from '../lib/tracing';
 import { buildWorker } from './build-worker';
 import { answerHelp } from '../lib/cli';
 import { registerWorkerCollectors, temporalSdkMetrics } from './collectors';
@@ -16,6 +17,8 @@ import { workerReadiness, type WorkerReadinessTarget } from './readiness';
 async function main(logger: Logger): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Off (nothing started) unless OTEL_* configure an exporter.
+  const tracing = startTracing(config.tracing, { process: 'worker', logger });
   const sdkMetrics = await temporalSdkMetrics({
     port: config.worker.sdkMetricsPort,
     service: 'worker',
@@ -43,7 +46,7 @@ async function main(logger: Logger): Promise<void> {
     ready: workerReadiness(() => ready.target, 1000),
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const built = await buildWorker({ config, logger, registry, connection });
+  const built = await buildWorker({ config, logger, registry, connection, tracing });
   registerWorkerCollectors(registry, { ...built.deps, logger });
   ready.target = { redis: built.deps.redis, connection, worker: built.worker };
   logger.info(
@@ -58,6 +61,8 @@ async function main(logger: Logger): Promise<void> {
     await built.close();
     await connection.close();
     metricsServer.close();
+    // The spans of the last chunks go out before the exit (bounded: the receiver may be gone).
+    await tracing.shutdown(2000);
     logger.info('worker stopped');
   });
   // Activities get the grace time; closing everything after it is bounded too, even with

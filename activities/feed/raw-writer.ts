@@ -1,5 +1,8 @@
+import type { Span } from '@opentelemetry/api';
 import type { FrameEvent, ParsedFrame } from '../../lib/domain';
 import { rawBatchItem, type RawBatchItem, type Redis } from '../../lib/redis';
+import { tracingOn } from '../../lib/tracing';
+import { endSends, FrameTrace } from './frame-trace';
 
 export interface RawWriterOptions {
   readonly redis: Redis;
@@ -34,6 +37,8 @@ export interface RawWriterOptions {
  */
 export class RawWriter {
   private buffers: RawBatchItem[][];
+  /** Producer spans of sampled frames whose events are in each partition's buffer. */
+  private spans: Set<Span>[] | undefined;
   private buffered = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
@@ -51,16 +56,21 @@ export class RawWriter {
 
   /** Buffers what one frame held: its events, and its unparseable parts for the dead-letter stream. */
   addFrame(parsed: ParsedFrame, recvTs: number, skip?: (e: FrameEvent) => boolean): number {
+    const trace = tracingOn()
+      ? FrameTrace.start(this.opts.feed, this.opts.adapter, recvTs)
+      : undefined;
     let added = 0;
     for (const e of parsed.events) {
       if (skip?.(e)) continue;
-      this.push(this.opts.route(e.symbol), e.sourceId, e.payload, recvTs, undefined);
+      const partition = this.opts.route(e.symbol);
+      this.push(partition, e.sourceId, e.payload, recvTs, undefined, trace);
       added++;
     }
     for (const e of parsed.errors) {
-      this.push(this.opts.route(undefined), '', e.payload, recvTs, e.reason);
+      this.push(this.opts.route(undefined), '', e.payload, recvTs, e.reason, trace);
       added++;
     }
+    trace?.received(added);
     return added;
   }
 
@@ -69,9 +79,19 @@ export class RawWriter {
     sourceId: string,
     payload: string,
     recvTs: number,
-    parseError?: string,
+    parseError: string | undefined,
+    trace: FrameTrace | undefined,
   ): void {
-    this.buffers[partition]!.push(rawBatchItem({ recvTs, sourceId, payload, parseError }));
+    let traceparent: string | undefined;
+    if (trace) {
+      const send = trace.send(partition, this.opts.streams[partition]!);
+      traceparent = send.traceparent;
+      this.spans ??= this.opts.streams.map(() => new Set());
+      this.spans[partition]!.add(send.span);
+    }
+    this.buffers[partition]!.push(
+      rawBatchItem({ recvTs, sourceId, payload, parseError, traceparent }),
+    );
     if (++this.buffered >= this.opts.flushCount) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs);
   }
@@ -87,21 +107,25 @@ export class RawWriter {
     for (const [partition, batch] of this.buffers.entries()) {
       if (batch.length === 0) continue;
       this.buffers[partition] = [];
-      this.send(this.opts.streams[partition]!, batch);
+      const spans = this.spans?.[partition];
+      if (spans?.size) this.spans![partition] = new Set();
+      this.send(this.opts.streams[partition]!, batch, spans?.size ? spans : undefined);
     }
   }
 
-  private send(stream: string, batch: RawBatchItem[]): void {
+  private send(stream: string, batch: RawBatchItem[], spans?: Set<Span>): void {
     const { redis, maxLen, feed, adapter } = this.opts;
     this.setInFlight(this.inFlight + 1);
     const p = redis
       .appendRaw(stream, maxLen, feed, adapter, JSON.stringify(batch))
       .then((added) => {
         if (added !== batch.length) throw new Error(`appendRaw added ${added} of ${batch.length}`);
+        if (spans) endSends(spans);
         this.opts.onWritten(batch.length);
       })
       .catch((err: unknown) => {
         this.error ??= err instanceof Error ? err : new Error(String(err));
+        if (spans) endSends(spans, this.error);
       })
       .finally(() => {
         this.setInFlight(this.inFlight - 1);

@@ -14,7 +14,9 @@ import {
   isRedisUnavailable,
   type FailedBatch,
 } from '../../lib/redis';
+import { tracingOn } from '../../lib/tracing';
 import { activityLogger, type ActivityDeps } from '../deps';
+import { ChunkSpan } from './chunk-trace';
 import { ensureGroup, groupLag, readBatch } from '../stream-reader';
 import { consumerName, stageContext } from './batch-activities';
 import { STAGE_PROCESSORS } from './stages';
@@ -119,6 +121,7 @@ export function createStageRunner(deps: ActivityDeps) {
         let checkPending = true;
         while (!stopping && deps.now() < deadline) {
           let firstId: string | undefined;
+          let chunk: ChunkSpan | undefined;
           try {
             const entries = await patiently('read', () =>
               deps.blocking.use((conn) =>
@@ -152,10 +155,30 @@ export function createStageRunner(deps: ActivityDeps) {
             firstId = ids[0]!;
             const started = process.hrtime.bigint();
             const commit = new BatchCommit(source, group, ids).fencedBy(lease, token);
-            const counts = await processor.build(entries, commit, stageContext(deps, partition));
-            const result = await patiently('commit', () => commit.exec(redis));
+            chunk = tracingOn()
+              ? ChunkSpan.start(
+                  entries,
+                  {
+                    stage,
+                    partition,
+                    stream: source,
+                    group,
+                    batchId: batchId(stage, partition, firstId),
+                  },
+                  stage === 'anomaly',
+                )
+              : undefined;
+            const sctx = stageContext(deps, partition);
+            const counts = await processor.build(
+              entries,
+              commit,
+              chunk?.trace ? { ...sctx, trace: chunk.trace } : sctx,
+            );
+            const exec = () => commit.exec(redis);
+            const result = await patiently('commit', chunk ? () => chunk!.commit(exec) : exec);
             if (result.fenced) {
               log.warn({ token }, 'a newer attempt took this slot over; stopping');
+              chunk?.end({ fenced: 1 });
               stopping = 'fenced';
               break;
             }
@@ -174,6 +197,13 @@ export function createStageRunner(deps: ActivityDeps) {
               totals.anomalies += counts.anomalies;
               totals.duplicates += result.duplicates;
             } else totals.applied = false;
+            chunk?.end({
+              out: counts.out - result.duplicates,
+              dead_letters: counts.deadLettered,
+              duplicates: result.duplicates,
+              anomalies: counts.anomalies,
+            });
+            chunk = undefined;
             totals.count += entries.length;
             totals.chunks++;
             totals.firstId ??= firstId;
@@ -187,6 +217,7 @@ export function createStageRunner(deps: ActivityDeps) {
             if (reporter.due) totals.lag = await groupLag(redis, source, group).catch(() => null);
             reporter.changed();
           } catch (err) {
+            chunk?.end(err instanceof Error ? err : new Error(String(err)));
             if (stopping) break;
             if (err instanceof Error && err.message.startsWith('NOGROUP')) {
               await patiently('group', () => ensureGroup(redis, source, group));

@@ -6,6 +6,7 @@ import { badUserInput } from '../errors';
 import { decodeCut, encodeCut, resumeCut } from '../partition-cursor';
 import type { PartitionedAnomaly } from '../services/anomaly-tail';
 import { parseFeed, parseTicker } from '../validation';
+import { traceDelivery } from '../services/quote-trace';
 
 /** Items a slow subscriber may have waiting before it is cut off (memory stays bounded). */
 const MAX_QUEUED = 1000;
@@ -27,7 +28,7 @@ function queueing<T>(
   ctx: ApiContext,
   field: string,
   setup: (
-    push: (item: T) => void,
+    push: (item: T) => Promise<unknown> | undefined,
     fail: (err: Error) => void,
   ) => Promise<() => void> | (() => void),
   prefix?: (push: (item: T) => Promise<unknown>, enqueue: (item: T) => void) => Promise<void>,
@@ -43,15 +44,16 @@ function queueing<T>(
     }
     let pending = 0;
     let failed = false;
-    const enqueue = (item: T) => {
-      if (failed) return;
+    /** Resolves when the subscriber took the item; undefined when it was dropped. */
+    const enqueue = (item: T): Promise<unknown> | undefined => {
+      if (failed) return undefined;
       if (pending >= MAX_QUEUED) {
         failed = true;
         stop(new SlowConsumer());
-        return;
+        return undefined;
       }
       pending++;
-      void push(item).then(() => pending--);
+      return push(item).then(() => pending--);
     };
     let teardown: () => void = () => undefined;
     try {
@@ -82,7 +84,7 @@ function quoteUpdated(
   return queueing(ctx, 'quoteUpdated', (push) =>
     ctx.quotes.listen((q) => {
       if ((!wanted || wanted.has(q.ticker)) && (feed === undefined || q.feed === feed))
-        push({ quoteUpdated: q });
+        traceDelivery('quoteUpdated', q.traceparent !== undefined, () => push({ quoteUpdated: q }));
     }),
   );
 }
@@ -153,7 +155,7 @@ function anomalyDetected(
       const { from, unlisten } = await ctx.anomalyTail.listen((a) => {
         if (caughtUp) {
           const item = admit(a);
-          if (item) push(item);
+          if (item) void push(item);
         }
         // Live entries wait while the catch-up runs; a catch-up slower than the stream is cut off.
         else if (held.length < MAX_QUEUED * 10) held.push(a);
@@ -174,7 +176,7 @@ function anomalyDetected(
           // switch to live delivery, so nothing is reordered, lost or repeated.
           for (const a of held.splice(0)) {
             const item = admit(a);
-            if (item) enqueue(item);
+            if (item) void enqueue(item);
           }
           caughtUp = true;
         },

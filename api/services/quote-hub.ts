@@ -13,6 +13,7 @@ import {
   type RedisTarget,
 } from '../../lib/redis';
 import { byText } from '../sort';
+import { withQuoteMessageSpan } from './quote-trace';
 
 /** Options of {@link QuoteHub}. */
 export interface QuoteHubOptions {
@@ -101,7 +102,7 @@ export class QuoteHub {
       // ioredis re-subscribes on reconnect before emitting ready.
       sub.on('ready', () => (this.live = true));
     }
-    sub.on('smessage', (_channel: string, message: string) => this.onMessage(message));
+    sub.on('smessage', (channel: string, message: string) => this.onMessage(message, channel));
     // One call per channel: each partition's channel hashes to its own slot.
     for (const k of this.opts.keys.all) await sub.ssubscribe(k.quotesChannel);
     this.live = true;
@@ -209,7 +210,7 @@ export class QuoteHub {
   }
 
   /** A message is one venue's write; the ticker's default follows it when it is as new. */
-  private onMessage(message: string): void {
+  private onMessage(message: string, channel: string): void {
     const quote = decodeQuoteMessage(message);
     if (!quote) {
       this.opts.logger.warn({ message: message.slice(0, 200) }, 'unreadable quote message');
@@ -227,13 +228,15 @@ export class QuoteHub {
         this.entries.set(quote.ticker, { quote, at });
       }
     }
-    for (const listener of this.listeners) {
-      try {
-        listener(quote);
-      } catch (err) {
-        this.opts.logger.error({ err }, 'quote listener failed');
+    withQuoteMessageSpan(channel, quote, () => {
+      for (const listener of this.listeners) {
+        try {
+          listener(quote);
+        } catch (err) {
+          this.opts.logger.error({ err }, 'quote listener failed');
+        }
       }
-    }
+    });
   }
 }
 

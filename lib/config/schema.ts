@@ -12,6 +12,7 @@ import { redis } from './redis';
 import { settingsOf, type ConfigOf, type Section } from './setting';
 import { simulator } from './simulator';
 import { temporal } from './temporal';
+import { tracing } from './tracing';
 import { worker } from './worker';
 
 /** The sections in the order of docs/configuration.md. */
@@ -29,6 +30,7 @@ export const SECTIONS: readonly Section[] = [
   anomaly,
   archive,
   processes,
+  tracing,
 ];
 
 /** Every setting by its field path in `Config`: the core fields at the top, then a section each. */
@@ -46,6 +48,7 @@ export const SETTINGS = {
   anomaly: anomaly.settings,
   archive: archive.settings,
   processes: processes.settings,
+  tracing: tracing.settings,
 };
 
 /** The typed configuration every process builds once at start-up and passes down. */

@@ -21,6 +21,8 @@ export interface RawEvent {
   readonly payload: string;
   /** Set when the adapter could not parse the frame: the reason, for the dead-letter stream. */
   readonly parseError?: string;
+  /** W3C trace context of the span that appended it; only on events sampled for tracing. */
+  readonly traceparent?: string;
 }
 
 /** A validated, normalized tick, as written to `normalized:events`. */
@@ -47,6 +49,8 @@ export interface StoredTick extends NormalizedTick {
   readonly id: string;
   /** Id of the raw event it came from: ingest order, which breaks ties between equal `ts`. */
   readonly rawId: string;
+  /** W3C trace context of the chunk span that wrote it; only on events sampled for tracing. */
+  readonly traceparent?: string;
 }
 
 export type AnomalyType =

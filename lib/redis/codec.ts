@@ -37,16 +37,55 @@ export function encodeRaw(e: RawEvent): Fields {
     e.payload,
   ];
   if (e.parseError !== undefined) f.push('parse_error', e.parseError);
+  if (e.traceparent !== undefined) f.push(TRACEPARENT_FIELD, e.traceparent);
   return f;
 }
+
+/**
+ * The optional field (raw entries) or JSON key (ticks, quote messages) holding the W3C trace
+ * context of the span that wrote it, present only for events sampled for tracing: readers
+ * that predate it ignore it, and entries without it read as before.
+ */
+export const TRACEPARENT_FIELD = 'traceparent';
+
+/**
+ * The `traceparent` a stream entry carries (a raw entry's field, or the key inside a tick's
+ * JSON), without decoding the rest; undefined for most entries.
+ */
+export function entryTraceparent(fields: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name === TRACEPARENT_FIELD) return fields[i + 1];
+    if (name === TICK_FIELD) {
+      const json = fields[i + 1]!;
+      const at = json.indexOf(TICK_TRACEPARENT);
+      // 00-<32 hex>-<16 hex>-<2 hex>: 55 characters.
+      if (at >= 0)
+        return json.slice(at + TICK_TRACEPARENT.length, at + TICK_TRACEPARENT.length + 55);
+    }
+  }
+  return undefined;
+}
+
+const TICK_TRACEPARENT = `"${TRACEPARENT_FIELD}":"`;
 
 /** One event of an `appendRaw` batch (feed and adapter go once per batch). */
 export type RawBatchItem =
   | [recvTs: string, sourceId: string, payload: string]
-  | [recvTs: string, sourceId: string, payload: string, parseError: string];
+  | [recvTs: string, sourceId: string, payload: string, parseError: string]
+  | [
+      recvTs: string,
+      sourceId: string,
+      payload: string,
+      parseError: string | null,
+      traceparent: string,
+    ];
 
 /** The raw event as an item of an `appendRaw` batch; stored, it decodes with decodeRaw. */
 export function rawBatchItem(e: Omit<RawEvent, 'feed' | 'adapter'>): RawBatchItem {
+  if (e.traceparent !== undefined) {
+    return [String(e.recvTs), e.sourceId, e.payload, e.parseError ?? null, e.traceparent];
+  }
   return e.parseError === undefined
     ? [String(e.recvTs), e.sourceId, e.payload]
     : [String(e.recvTs), e.sourceId, e.payload, e.parseError];
@@ -61,6 +100,7 @@ export function decodeRaw(fields: readonly string[]): RawEvent {
     sourceId: m.source_id ?? '',
     payload: m.payload ?? '',
     ...(m.parse_error !== undefined ? { parseError: m.parse_error } : {}),
+    ...(m.traceparent !== undefined ? { traceparent: m.traceparent } : {}),
   };
 }
 
@@ -70,8 +110,8 @@ export function decodeRaw(fields: readonly string[]): RawEvent {
  * value) and to read back (a string each for the client's parser); see the stage benchmarks.
  * `rawId` links the tick to its entry in `raw:events`.
  */
-/** The `tick` field's value: the tick as JSON. */
-export function tickJson(t: NormalizedTick, rawId: string): string {
+/** The `tick` field's value: the tick as JSON (with the chunk's trace context when sampled). */
+export function tickJson(t: NormalizedTick, rawId: string, traceparent?: string): string {
   const stored: StoredTickJson = {
     ticker: t.ticker,
     kind: t.kind,
@@ -85,6 +125,7 @@ export function tickJson(t: NormalizedTick, rawId: string): string {
     feed: t.feed,
     seq: t.seq,
     raw_id: rawId,
+    traceparent,
   };
   return JSON.stringify(stored);
 }
@@ -111,6 +152,7 @@ interface StoredTickJson {
   feed: string;
   seq: string;
   raw_id: string;
+  traceparent?: string;
 }
 
 export function decodeTick(id: string, fields: readonly string[]): StoredTick {
@@ -129,6 +171,7 @@ export function decodeTick(id: string, fields: readonly string[]): StoredTick {
     feed: j.feed ?? '',
     seq: j.seq ?? '',
     rawId: j.raw_id ?? '',
+    ...(j.traceparent !== undefined ? { traceparent: j.traceparent } : {}),
   };
 }
 
@@ -167,8 +210,9 @@ export function decodeDeadLetter(fields: readonly string[]): DeadLetter {
   };
 }
 
-export function encodeAnomaly(a: Anomaly, detectedAt: number): Fields {
-  return [
+/** The anomaly's entry; `traceparent` is the detecting chunk's span when it was traced. */
+export function encodeAnomaly(a: Anomaly, detectedAt: number, traceparent?: string): Fields {
+  const f = [
     'type',
     a.type,
     'severity',
@@ -190,11 +234,15 @@ export function encodeAnomaly(a: Anomaly, detectedAt: number): Fields {
     'detected_at',
     String(detectedAt),
   ];
+  if (traceparent !== undefined) f.push(TRACEPARENT_FIELD, traceparent);
+  return f;
 }
 
 export interface StoredAnomaly extends Anomaly {
   readonly id: string;
   readonly detectedAt: number;
+  /** The trace context of the chunk span that detected it, when that chunk was traced. */
+  readonly traceparent?: string;
 }
 
 export function decodeAnomaly(id: string, fields: readonly string[]): StoredAnomaly {
@@ -211,6 +259,7 @@ export function decodeAnomaly(id: string, fields: readonly string[]): StoredAnom
     ts: Number(m.ts ?? 0),
     sourceIds: m.source_ids ? m.source_ids.split(',') : [],
     detectedAt: Number(m.detected_at ?? 0),
+    ...(m.traceparent !== undefined ? { traceparent: m.traceparent } : {}),
   };
 }
 
@@ -243,6 +292,8 @@ export interface LatestQuote extends NormalizedTick {
    * the newer (absent in messages and hashes written before venues).
    */
   readonly order?: string;
+  /** In a pub/sub message only: the publishing chunk's trace context, for sampled events. */
+  readonly traceparent?: string;
 }
 
 /** Decodes HGETALL of a latest-quote hash; undefined for a missing hash. */
@@ -270,7 +321,7 @@ export function decodeLatestQuote(h: Record<string, string>): LatestQuote | unde
  * The pub/sub message published with each latest-quote write: the same quote the hash now
  * holds, so a subscriber (the API's cache, live subscriptions) needs no read after it.
  */
-export function encodeQuoteMessage(t: StoredTick, updatedAt: number): string {
+export function encodeQuoteMessage(t: StoredTick, updatedAt: number, traceparent?: string): string {
   const q: LatestQuote = {
     ticker: t.ticker,
     kind: t.kind,
@@ -286,6 +337,7 @@ export function encodeQuoteMessage(t: StoredTick, updatedAt: number): string {
     streamId: t.id,
     updatedAt,
     order: quoteOrderKey(t.ts, t.rawId),
+    ...(traceparent !== undefined ? { traceparent } : {}),
   };
   return JSON.stringify(q);
 }

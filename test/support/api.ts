@@ -1,10 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import { createApp, type App, type AppDeps } from '../../api';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import { API_SCRIPTS, createRedis, type Redis } from '../../lib/redis';
+import { traceRedisCommands } from '../../lib/tracing';
+import { createTemporalClient } from '../../clients';
 
 export interface GqlBody {
   data?: Record<string, unknown> | null;
@@ -51,6 +53,8 @@ export async function startTestApi(
         },
       };
   const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
+  // As api/main.ts does: Redis command spans and a traced Temporal client (only with tracing on).
+  traceRedisCommands(redis);
   const connection = Connection.lazy({ address: config.temporal.address });
   const registry = overrides.registry ?? createRegistry('api');
   const app = createApp({
@@ -58,7 +62,7 @@ export async function startTestApi(
     redis,
     logger: createLogger({ level: config.logLevel, name: 'api' }),
     registry,
-    temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    temporal: createTemporalClient(connection, config.temporal.namespace),
     ...overrides,
   });
   const { port } = await app.start();

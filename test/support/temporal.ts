@@ -2,24 +2,42 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
 import type { Config } from '../../lib/config';
-import { buildWorker, type BuiltWorker } from '../../workers/build-worker';
+import type { Tracing } from '../../lib/tracing';
+import {
+  buildWorker,
+  TRACING_WORKFLOW_MODULES,
+  type BuiltWorker,
+} from '../../workers/build-worker';
 import type { TemporalFixture } from './stack';
 
 let bundle: Promise<WorkflowBundle> | undefined;
+let tracedBundle: Promise<WorkflowBundle> | undefined;
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** The workflows bundled once per test file (webpack takes seconds on two cores). */
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    logger: quiet,
   });
   return bundle;
+}
+
+/** The workflows with the tracing interceptors, as a traced worker bundles them. */
+export function tracedWorkflowBundle(): Promise<WorkflowBundle> {
+  tracedBundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [...TRACING_WORKFLOW_MODULES],
+    logger: quiet,
+  });
+  return tracedBundle;
 }
 
 /** A real fin-line worker on the test task queue; `stop()` shuts it down and closes its connections. */
 export async function startTestWorker(
   config: Config,
   temporal: TemporalFixture,
+  opts: { readonly tracing?: Tracing } = {},
 ): Promise<BuiltWorker & { running: Promise<void>; stop(): Promise<void> }> {
   const logger = createLogger({ level: config.logLevel, name: 'test-worker' });
   const built = await buildWorker({
@@ -27,7 +45,8 @@ export async function startTestWorker(
     logger,
     registry: createRegistry('test-worker'),
     connection: temporal.nativeConnection,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await (opts.tracing?.enabled ? tracedWorkflowBundle() : workflowBundle()),
+    tracing: opts.tracing,
   });
   const running = built.worker.run();
   return {

@@ -66,7 +66,11 @@ export const anomalyStage: StageProcessor = {
         changed.add(instrumentId(a.ticker, feed));
       }
     }
-    for (const a of found) commit.xadd(ctx.keys.anomalies, encodeAnomaly(a, ctx.now), ctx.maxLen);
+    // Anomalies link to the chunk that detected them (when it was traced).
+    const tp = ctx.trace?.traceparent;
+    for (const a of found) {
+      commit.xadd(ctx.keys.anomalies, encodeAnomaly(a, ctx.now, tp), ctx.maxLen);
+    }
     for (const a of found) ctx.metrics?.anomaly(a.type, a.severity);
     const fields: string[] = [];
     for (const instrument of changed) {

@@ -4,7 +4,7 @@ import { cachepubStage } from './cachepub';
 import { normalizeStage } from './normalize';
 import type { StageProcessor } from './stage';
 
-export type { StageContext, StageCounts, StageProcessor } from './stage';
+export type { ChunkTrace, StageContext, StageCounts, StageProcessor } from './stage';
 export { anomalyStage, cachepubStage, normalizeStage };
 
 /** Every stage's processor: live batches and replays of failed ones take the same one. */

@@ -33,7 +33,9 @@ export const normalizeStage: StageProcessor = {
                 counter: dupCounter,
               }
             : undefined;
-        commit.append(keys.normalizedEvents, TICK_FIELD, tickJson(tick, id), ctx.maxLen, guard);
+        // A sampled event's tick carries the chunk's trace context on to the next stages.
+        const tp = ctx.trace?.sampled.has(id) ? ctx.trace.traceparent : undefined;
+        commit.append(keys.normalizedEvents, TICK_FIELD, tickJson(tick, id, tp), ctx.maxLen, guard);
         counts.out++;
       } else {
         commit.xadd(

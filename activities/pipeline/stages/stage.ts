@@ -23,6 +23,16 @@ export interface StageContext {
   readonly now: number;
   /** Freshness, dead-letter reasons and anomalies as the chunk is built (absent: not measured). */
   readonly metrics?: StageMetrics;
+  /** The chunk's trace, when it is traced: outputs of sampled entries carry its context. */
+  readonly trace?: ChunkTrace;
+}
+
+/** A traced chunk: which entries were sampled, and the context their outputs carry on. */
+export interface ChunkTrace {
+  /** Stream ids of the chunk's entries that carried a trace context. */
+  readonly sampled: ReadonlySet<string>;
+  /** The chunk span's W3C `traceparent`. */
+  readonly traceparent: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RawEvent } from '../../../lib/domain';
-import { decodeRaw, encodeRaw, rawBatchItem } from '../../../lib/redis';
+import { decodeRaw, encodeRaw, entryTraceparent, rawBatchItem } from '../../../lib/redis';
 import { redisFixture, testConfig, type RedisFixture } from '../../support/stack';
 
 describe('appendRaw (append-raw.lua) against a real Redis', () => {
@@ -51,6 +51,30 @@ describe('appendRaw (append-raw.lua) against a real Redis', () => {
     const entries = (await redis.xrange(keys.rawEvents, '-', '+')) as [string, string[]][];
     expect(entries.map(([, f]) => decodeRaw(f))).toEqual(events);
     expect(entries.map(([, f]) => f)).toEqual(events.map((e) => encodeRaw(e)));
+  });
+
+  it('stores the trace context of sampled events only, as an optional last field', async () => {
+    const { redis } = fx;
+    const keys = fx.keys.partition(0);
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const traced: RawEvent[] = [
+      { ...events[0]!, traceparent: tp },
+      { ...events[1]!, traceparent: tp },
+      events[2]!,
+    ];
+    await redis.appendRaw(
+      keys.rawEvents,
+      1000,
+      'f',
+      'binance',
+      JSON.stringify(traced.map((e) => rawBatchItem(e))),
+    );
+    const entries = (await redis.xrange(keys.rawEvents, '-', '+')) as [string, string[]][];
+    expect(entries.map(([, f]) => decodeRaw(f))).toEqual(traced);
+    expect(entries.map(([, f]) => f)).toEqual(traced.map((e) => encodeRaw(e)));
+    expect(entries.map(([, f]) => entryTraceparent(f))).toEqual([tp, tp, undefined]);
+    // A reader that predates the field decodes the rest as before.
+    expect(decodeRaw(entries[1]![1]).parseError).toBe(events[1]!.parseError);
   });
 
   it('caps the stream length approximately, like XADD MAXLEN ~', async () => {
