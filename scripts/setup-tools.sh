@@ -17,7 +17,7 @@
 #   - with the argument `cluster` (and `test`): the production Temporal server
 #     (go.temporal.io/server, with the Go toolchain it asks for), its SQL schema tool and schema
 #     files (tools/temporal-schema), and the standalone Web UI server, built once into tools/bin
-#     for `npm run start:cluster`, its e2e test and `npm run bench:scale` (a stamp file per
+#     for `npm run start:cluster` and its e2e test (a stamp file per
 #     binary: only a change of the pinned versions rebuilds);
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
@@ -32,13 +32,15 @@ KUBECONFORM_VERSION="v0.8.0"
 # Operator's CRDs, from these modules (test/support/k8s-schemas.ts converts them).
 K8S_OPENAPI_VERSION="v1.30.14"
 PROMETHEUS_OPERATOR_VERSION="v0.85.0"
-# The production-shaped profile (`npm run start:cluster`, its e2e test, bench:scale): the Temporal
+# The production-shaped profile (`npm run start:cluster` and its e2e test): the Temporal
 # server and its SQL schema tool, built with the Go toolchain they ask for, and the Web UI server,
-# whose v2.58.1 pins an echo/v4 the module proxy refuses (tools/ui-server/go.mod overrides it).
+# whose v2.58.1 pins an echo/v4 (v4.16.1) and a go.temporal.io/api (v1.64.0) the module proxy
+# refuses: its build module (tools/ui-server-build) requires the next patch releases instead.
 TEMPORAL_SERVER_VERSION="v1.32.2"
 TEMPORAL_SERVER_TOOLCHAIN="go1.27.3"
 UI_SERVER_VERSION="v2.58.1"
 UI_SERVER_ECHO_VERSION="v4.16.5"
+UI_SERVER_API_VERSION="v1.64.1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
 
@@ -154,7 +156,7 @@ if [ "${1:-}" = "cluster" ] || [ "${1:-}" = "test" ]; then
     chmod -R u+w "$schema_dir.tmp"
     mv "$schema_dir.tmp" "$schema_dir"
   fi
-  ui_stamp="github.com/temporalio/ui-server/v2@$UI_SERVER_VERSION echo/v4@$UI_SERVER_ECHO_VERSION"
+  ui_stamp="github.com/temporalio/ui-server/v2@$UI_SERVER_VERSION echo/v4@$UI_SERVER_ECHO_VERSION api@$UI_SERVER_API_VERSION"
   if [ ! -x "$tools/bin/ui-server" ] || [ "$(cat "$tools/bin/ui-server.version" 2>/dev/null)" != "$ui_stamp" ]; then
     log "building ui-server $UI_SERVER_VERSION (with echo/v4 $UI_SERVER_ECHO_VERSION; once, cached in tools/bin)"
     ui_mod="$tools/ui-server-build"
@@ -164,7 +166,7 @@ if [ "${1:-}" = "cluster" ] || [ "${1:-}" = "test" ]; then
       export GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}"
       go mod init uibuild >/dev/null 2>&1
       GOFLAGS=-mod=mod go get "github.com/temporalio/ui-server/v2@$UI_SERVER_VERSION" \
-        "github.com/labstack/echo/v4@$UI_SERVER_ECHO_VERSION" >/dev/null 2>&1
+        "github.com/labstack/echo/v4@$UI_SERVER_ECHO_VERSION" "go.temporal.io/api@$UI_SERVER_API_VERSION" >/dev/null
       GOFLAGS="-mod=mod -buildvcs=false" nice -n 10 go build -o "$tools/bin/ui-server" github.com/temporalio/ui-server/v2/cmd/server
     )
     echo "$ui_stamp" >"$tools/bin/ui-server.version"
