@@ -31,7 +31,8 @@ export interface TemporalPostgresServerOptions {
  * The server's other ports, in Temporal's default layout relative to the frontend's gRPC port
  * (7233 → history 7234, matching 7235, worker 7239, frontend HTTP 7243, membership 6933–6939,
  * Prometheus metrics 8000): one key (TEMPORAL_ADDRESS) moves them all, so a test can run this
- * server on free ports beside another.
+ * server on free ports beside another. The frontend port must stay below 33,068: the server
+ * stores membership ports (frontend − 300 …) in a PostgreSQL smallint column.
  */
 export function temporalServerPorts(frontend: number) {
   return {

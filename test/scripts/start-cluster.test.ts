@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Env } from '../../lib/config';
 import { PROJECT_ROOT, findRedisServer } from '../../lib/devstack/binaries';
 import { spawnManaged, type ManagedProcess } from '../../lib/devstack/child';
-import { freePort, isListening } from '../../lib/devstack/ports';
+import { isListening } from '../../lib/devstack/ports';
 import { allTemporalServerPorts } from '../../lib/devstack/temporal-postgres-server';
 import { createRedis, encodeFailedBatch, keysOf, type Redis } from '../../lib/redis';
 import { pipelineWorkflowId } from '../../contract';
@@ -15,12 +15,15 @@ import { eventually } from '../support/temporal';
 
 const run = promisify(execFile);
 
-/** A port whose `offsets` around it are all free too (the Temporal server's layout, a bus port). */
+/**
+ * A port whose `offsets` around it are all free too (the Temporal server's layout, a bus port),
+ * below the ephemeral range: the Temporal server keeps membership ports in a smallint column.
+ */
 async function freePortWith(offsets: readonly number[], taken: Set<number>): Promise<number> {
   for (;;) {
-    const p = await freePort();
+    const p = 2000 + Math.floor(Math.random() * 20_000);
     const all = offsets.map((o) => p + o);
-    if (all.some((q) => q < 1024 || q > 65_535 || taken.has(q))) continue;
+    if (all.some((q) => q < 1024 || q > 32_767 || taken.has(q))) continue;
     const busy = await Promise.all(all.map((q) => isListening('127.0.0.1', q)));
     if (busy.some(Boolean)) continue;
     for (const q of all) taken.add(q);
@@ -36,6 +39,8 @@ async function freePortWith(offsets: readonly number[], taken: Set<number>): Pro
  */
 describe('npm run start:cluster', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fin-line-cluster-'));
+  // As root, PostgreSQL runs as the postgres user, which must reach its folder inside this one.
+  chmodSync(dataDir, 0o755);
   let env: Env;
   let stack: ManagedProcess;
   let out = '';
@@ -69,6 +74,8 @@ describe('npm run start:cluster', () => {
     const metrics = await freePortWith([0, 1], taken);
     const sim = await freePortWith([0], taken);
     env = {
+      // As a developer runs it (jest sets NODE_ENV=test): the APIs in auth dev mode.
+      NODE_ENV: 'development',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: `127.0.0.1:${frontend}`,
@@ -140,7 +147,8 @@ describe('npm run start:cluster', () => {
     const found = await eventually(async () => {
       const ids: string[] = [];
       for await (const w of client.workflow.list({
-        query: `Partition = ${last} AND ExecutionStatus = 'Running'`,
+        // Backquoted: PARTITION is a keyword of the server's SQL query parser.
+        query: `\`Partition\` = ${last} AND ExecutionStatus = 'Running'`,
       })) {
         ids.push(w.workflowId);
       }
