@@ -14,6 +14,11 @@
 #     with the Go toolchain on PATH; the Go build cache makes a rebuild quick; likewise
 #     kubeconform, and the Kubernetes OpenAPI documents and Prometheus Operator CRDs it
 #     validates against (tools/k8s-openapi, from the same modules' sources);
+#   - with the argument `cluster` (and `test`): the production Temporal server
+#     (go.temporal.io/server, with the Go toolchain it asks for), its SQL schema tool and schema
+#     files (tools/temporal-schema), and the standalone Web UI server, built once into tools/bin
+#     for `npm run start:cluster` and its e2e test (a stamp file per
+#     binary: only a change of the pinned versions rebuilds);
 #   - node_modules: `npm ci` when missing or older than package-lock.json.
 # Prints the paths it settled on. Idempotent and quick when all is there: `npm start` and
 # `npm test` run it first, so a fresh clone needs no other step.
@@ -27,6 +32,15 @@ KUBECONFORM_VERSION="v0.8.0"
 # Operator's CRDs, from these modules (test/support/k8s-schemas.ts converts them).
 K8S_OPENAPI_VERSION="v1.30.14"
 PROMETHEUS_OPERATOR_VERSION="v0.85.0"
+# The production-shaped profile (`npm run start:cluster` and its e2e test): the Temporal
+# server and its SQL schema tool, built with the Go toolchain they ask for, and the Web UI server,
+# whose v2.58.1 pins an echo/v4 (v4.16.1) and a go.temporal.io/api (v1.64.0) the module proxy
+# refuses: its build module (tools/ui-server-build) requires the next patch releases instead.
+TEMPORAL_SERVER_VERSION="v1.32.2"
+TEMPORAL_SERVER_TOOLCHAIN="go1.27.3"
+UI_SERVER_VERSION="v2.58.1"
+UI_SERVER_ECHO_VERSION="v4.16.5"
+UI_SERVER_API_VERSION="v1.64.1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
 
@@ -103,6 +117,62 @@ if ! pg_path="$(pg_bindir)"; then
   fi
 fi
 
+# go_tool NAME MODULE@VERSION [TOOLCHAIN]: tools/bin/NAME, built from the Go module proxy when
+# missing or of another version (tools/bin/NAME.version records what was built), under nice so a
+# cold build leaves the machine usable. TOOLCHAIN (e.g. go1.27.3) is what the module needs when
+# the installed Go is older; the go command fetches that toolchain (a Go module) once.
+go_tool() {
+  local name="$1" module="$2" toolchain="${3:-${GOTOOLCHAIN_FOR_TOOLS:-auto}}" bin="$tools/bin/$1"
+  if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$module" ]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "go not found: it builds $name ($module). Install Go >= 1.24 (https://go.dev/doc/install)"
+    exit 1
+  fi
+  log "building $name from $module (once; cached in tools/bin)"
+  local out
+  out="$(mktemp -d)"
+  # A go.mod asking for a newer Go than the one installed fetches that toolchain (a Go module).
+  GOTOOLCHAIN="$toolchain" GOBIN="$out" GOFLAGS=-buildvcs=false nice -n 10 go install "$module"
+  mkdir -p "$tools/bin"
+  mv "$out/$(basename "${module%@*}")" "$bin"
+  rm -rf "$out"
+  echo "$module" >"$bin.version"
+}
+
+# The production Temporal profile: `npm run start:cluster` asks for it with the argument `cluster`,
+# `npm test` (its e2e test) with `test`. Built once into tools/bin; a stamp file per binary
+# (NAME.version) holds what was built, so only a change of the pinned versions rebuilds.
+if [ "${1:-}" = "cluster" ] || [ "${1:-}" = "test" ]; then
+  go_tool temporal-server "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_TOOLCHAIN"
+  go_tool temporal-sql-tool "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_TOOLCHAIN"
+  # The SQL schemas the tool applies (temporal, temporal_visibility), copied out of the module
+  # cache so that starting the stack needs no Go.
+  schema_dir="$tools/temporal-schema/$TEMPORAL_SERVER_VERSION"
+  if [ ! -d "$schema_dir" ]; then
+    server_src="$(GOTOOLCHAIN="$TEMPORAL_SERVER_TOOLCHAIN" GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -n "$server_src" ] || { log "could not download go.temporal.io/server@$TEMPORAL_SERVER_VERSION"; exit 1; }
+    mkdir -p "$schema_dir.tmp"
+    cp -r "$server_src/schema/postgresql" "$schema_dir.tmp/"
+    chmod -R u+w "$schema_dir.tmp"
+    mv "$schema_dir.tmp" "$schema_dir"
+  fi
+  ui_stamp="github.com/temporalio/ui-server/v2@$UI_SERVER_VERSION echo/v4@$UI_SERVER_ECHO_VERSION api@$UI_SERVER_API_VERSION"
+  if [ ! -x "$tools/bin/ui-server" ] || [ "$(cat "$tools/bin/ui-server.version" 2>/dev/null)" != "$ui_stamp" ]; then
+    log "building ui-server $UI_SERVER_VERSION (with echo/v4 $UI_SERVER_ECHO_VERSION; once, cached in tools/bin)"
+    ui_mod="$tools/ui-server-build"
+    rm -rf "$ui_mod" && mkdir -p "$ui_mod" "$tools/bin"
+    (
+      cd "$ui_mod"
+      export GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}"
+      go mod init uibuild >/dev/null 2>&1
+      GOFLAGS=-mod=mod go get "github.com/temporalio/ui-server/v2@$UI_SERVER_VERSION" \
+        "github.com/labstack/echo/v4@$UI_SERVER_ECHO_VERSION" "go.temporal.io/api@$UI_SERVER_API_VERSION" >/dev/null
+      GOFLAGS="-mod=mod -buildvcs=false" nice -n 10 go build -o "$tools/bin/ui-server" github.com/temporalio/ui-server/v2/cmd/server
+    )
+    echo "$ui_stamp" >"$tools/bin/ui-server.version"
+  fi
+fi
+
 # What only the test suite uses (validators of deploy/, docker-compose.yml and /metrics):
 # `npm test` and `.ci/run` ask for it with the argument `test`; `npm start` does not wait for it.
 if [ "${1:-}" = "test" ]; then
@@ -130,25 +200,6 @@ if [ "${1:-}" = "test" ]; then
   fi
   promtool_path="$(command -v promtool)"
 
-  # go_tool NAME MODULE@VERSION: tools/bin/NAME, built from the Go module proxy when missing or
-  # of another version (tools/bin/NAME.version records what was built).
-  go_tool() {
-    local name="$1" module="$2" bin="$tools/bin/$1"
-    if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$module" ]; then return 0; fi
-    if ! command -v go >/dev/null 2>&1; then
-      log "go not found: it builds $name ($module). Install Go >= 1.24 (https://go.dev/doc/install)"
-      exit 1
-    fi
-    log "building $name from $module (once; cached in tools/bin)"
-    local out
-    out="$(mktemp -d)"
-    # A go.mod asking for a newer Go than the one installed fetches that toolchain (a Go module).
-    GOTOOLCHAIN="${GOTOOLCHAIN_FOR_TOOLS:-auto}" GOBIN="$out" GOFLAGS=-buildvcs=false go install "$module"
-    mkdir -p "$tools/bin"
-    mv "$out/$(basename "${module%@*}")" "$bin"
-    rm -rf "$out"
-    echo "$module" >"$bin.version"
-  }
   go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   go_tool compose-spec "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION"
   go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
@@ -184,4 +235,7 @@ if [ "${1:-}" = "test" ]; then
   log "helm: $tools/bin/helm ($("$tools/bin/helm" version --short 2>/dev/null || echo '?'))"
   log "compose-spec: $tools/bin/compose-spec (compose-go $COMPOSE_GO_VERSION)"
   log "kubeconform: $tools/bin/kubeconform ($KUBECONFORM_VERSION; schemas of Kubernetes $K8S_OPENAPI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION)"
+fi
+if [ "${1:-}" = "cluster" ] || [ "${1:-}" = "test" ]; then
+  log "temporal-server: $tools/bin/temporal-server ($TEMPORAL_SERVER_VERSION), temporal-sql-tool, ui-server ($UI_SERVER_VERSION)"
 fi

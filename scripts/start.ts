@@ -4,26 +4,24 @@ import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   findRedisServer,
   findTemporal,
-  freePort,
   hostPort,
   isListening,
   PROJECT_ROOT,
   runOf,
-  startReady,
+  SERVER_GRACE_MS,
   startRedisServer,
   startTemporalServer,
+  stopGraces,
+  superviseApp,
+  supervisePostgres,
   Supervisor,
 } from '../lib/devstack';
-import { startPostgresServer } from '../lib/devstack/postgres';
 import { createLogger, type Logger } from '../lib/logger';
 import { createRedis, hasLegacyLayout, keysOf, migrateToPartitions } from '../lib/redis';
 import { onShutdownSignals } from '../lib/shutdown';
 import { bootstrapWorkflows, stopLegacyPipeline } from '../clients';
-import { pipelineWorkflowId } from '../contract';
 import { answerHelp } from '../lib/cli';
-
-/** Grace of the servers the stack starts (Redis writes its AOF, Temporal its SQLite). */
-const SERVER_GRACE_MS = 10_000;
+import { printUrls } from './stack-urls';
 
 /**
  * `npm start`: the whole pipeline on the local simulator, supervised. Starts Temporal and Redis
@@ -42,9 +40,7 @@ async function main(): Promise<void> {
   const logDir = join(dataDir, 'logs');
   const pathEnv = process.env.PATH ?? '';
   const supervisor = new Supervisor({ logger, ...config.processes.supervisor });
-  // The children stop themselves within these times (SHUTDOWN_TIMEOUT_MS); a second more before SIGKILL.
-  const appGraceMs = config.processes.shutdownTimeoutMs + 1000;
-  const workerGraceMs = config.worker.shutdownGraceMs + appGraceMs;
+  const { appGraceMs, workerGraceMs } = stopGraces(config);
   onShutdownSignals(() => supervisor.stop(), {
     logger,
     timeoutMs: 3 * SERVER_GRACE_MS + 2 * appGraceMs + workerGraceMs + 5000,
@@ -112,27 +108,11 @@ async function main(): Promise<void> {
     }
 
     // Archive on PostgreSQL without a URL: a local cluster in data/postgres, its URL passed
-    // to the worker and the API in the environment they are started with. The port is chosen
-    // once, so a restarted cluster keeps the URL the children know.
+    // to the worker and the API in the environment they are started with.
     if (config.archive.sink === 'postgres' && !config.archive.pgUrl) {
-      const port = await freePort();
-      const logFile = join(logDir, 'postgres.log');
-      let url = '';
-      await supervisor.add({
-        name: 'postgres',
-        logFile,
-        stopGraceMs: SERVER_GRACE_MS,
-        start: async () => {
-          const pg = await startPostgresServer({
-            dataDir: join(dataDir, 'postgres'),
-            port,
-            logFile,
-            durable: true,
-            detached: true,
-          });
-          url = pg.url;
-          return { process: pg.process, stop: () => pg.stop() };
-        },
+      const { url } = await supervisePostgres(supervisor, {
+        dataDir: join(dataDir, 'postgres'),
+        logDir,
       });
       childEnv = { ...process.env, ARCHIVE_PG_URL: url };
       config = loadConfig(childEnv);
@@ -155,23 +135,7 @@ async function main(): Promise<void> {
       ['api', 'api/main.ts', `http://${config.api.host}:${config.api.port}/healthz`, appGraceMs],
     ] as const;
     for (const [name, entry, readyUrl, stopGraceMs] of children) {
-      const logFile = join(logDir, `${name}.log`);
-      await supervisor.add({
-        name,
-        logFile,
-        stopGraceMs,
-        start: () =>
-          startReady({
-            name,
-            command: process.execPath,
-            args: ['--import', 'tsx', entry],
-            cwd: PROJECT_ROOT,
-            env: childEnv,
-            logFile,
-            readyUrl,
-            detached: true,
-          }),
-      });
+      await superviseApp(supervisor, logDir, { name, entry, readyUrl, stopGraceMs, env: childEnv });
     }
 
     const connection = await Connection.connect({ address: config.temporal.address });
@@ -205,31 +169,6 @@ async function migrateIfNeeded(client: Client, config: Config, logger: Logger): 
   } finally {
     redis.disconnect();
   }
-}
-
-function printUrls(config: Config, logDir: string): void {
-  const ui = `http://${hostPort(config.temporal.address).host}:${config.temporal.uiPort}`;
-  const ns = config.temporal.namespace;
-  const lines = [
-    '',
-    'fin-line is running, supervised: a process that dies is restarted (see the log). Ctrl-C stops what this command started.',
-    '',
-    `  Temporal UI     ${ui}/namespaces/${ns}/workflows`,
-    `  Pipelines       ${pipelineWorkflowId(config.pipeline.workflowId, 0)}${config.pipeline.partitions > 1 ? ` … ${pipelineWorkflowId(config.pipeline.workflowId, config.pipeline.partitions - 1)}` : ''} (PIPELINE_PARTITIONS=${config.pipeline.partitions}; ${config.redis.clusterNodes ? `Redis Cluster ${config.redis.clusterNodes.join(',')}` : config.redis.url})`,
-    `  Console         http://${config.api.host}:${config.api.port}/ (feeds, pipeline, live quotes and anomalies, failed batches)`,
-    `  GraphQL         http://${config.api.host}:${config.api.port}/graphql (GraphiQL in a browser; subscriptions over SSE and ws)`,
-    config.api.auth.mode === 'dev'
-      ? `                  auth: dev mode, no credentials needed (acts as ${config.api.auth.devRole}); API keys: npm run api-keys -- create --name me --role operator`
-      : `                  auth: required (Authorization: Bearer <JWT> or x-api-key); create a key: npm run api-keys -- create --name me --role operator`,
-    `  Metrics         api http://${config.api.host}:${config.api.port}/metrics`,
-    `                  worker http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`,
-    `                  simulator http://${config.simulator.host}:${config.simulator.port}/metrics`,
-    `  Simulator       ws://${config.simulator.host}:${config.simulator.port} (POST /spike {"ticker":"AAPL","pct":10})`,
-    `  Archive         ${config.archive.sink === 'parquet' ? config.archive.dir : (config.archive.pgUrl ?? '')} (npm run archive -- --help)`,
-    `  Logs            ${logDir}/*.log`,
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 answerHelp(

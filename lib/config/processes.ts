@@ -15,6 +15,18 @@ export const processes = section('Processes', {
     int(60_000, 0),
     'while a Redis connection is down, a summary line this often (besides one line per state change); `0`: none',
   ),
+  cluster: {
+    workers: setting(
+      'CLUSTER_WORKERS',
+      int(2, 1, 32),
+      '`npm run start:cluster`: worker processes; the i-th (from 0) serves its metrics on `WORKER_METRICS_PORT` + i',
+    ),
+    apis: setting(
+      'CLUSTER_APIS',
+      int(2, 1, 32),
+      '`npm run start:cluster`: API processes; the i-th (from 0) listens on `API_PORT` + i',
+    ),
+  },
   supervisor: {
     backoffBaseMs: setting(
       'SUPERVISOR_BACKOFF_BASE_MS',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { derived, port, section, setting, text } from './setting';
+import { derived, int, port, section, setting, text } from './setting';
 
 /** The Temporal server and where the work is queued. */
 export const temporal = section('Temporal', {
@@ -20,7 +20,12 @@ export const temporal = section('Temporal', {
   uiPort: setting(
     'TEMPORAL_UI_PORT',
     port(8233),
-    'Web UI port of the dev server `npm start` starts',
+    'Web UI port of the dev server `npm start` starts, and of the UI server of `npm run start:cluster`',
+  ),
+  historyShards: setting(
+    'TEMPORAL_HISTORY_SHARDS',
+    int(4, 1, 16_384),
+    'history shards of the Temporal server `npm run start:cluster` creates; fixed once its database exists (a new value needs a new data folder)',
   ),
   uiUrl: derived(
     'TEMPORAL_UI_URL',

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
@@ -32,6 +32,95 @@ export interface RedisCluster {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface RedisClusterNodeOptions {
+  readonly binary: string;
+  readonly host: string;
+  readonly port: number;
+  /** Cluster bus port; omitted: port + 10000 (Redis's default). */
+  readonly busPort?: number;
+  /** This node's data folder (AOF on, its node file there); omitted: a throw-away node. */
+  readonly dataDir?: string;
+  /** Where a throw-away node keeps its node file; omitted: /tmp. */
+  readonly scratchDir?: string;
+  readonly logFile?: string;
+  /** In a process group of its own (see SpawnOptions.detached). */
+  readonly detached?: boolean;
+}
+
+/**
+ * Starts one cluster-enabled redis-server and waits for PING. A node whose data folder holds
+ * its node file (`nodes.conf`) rejoins its cluster on its own: that is how a supervisor
+ * restarts one node of a running cluster.
+ */
+export async function startRedisClusterNode(
+  opts: RedisClusterNodeOptions,
+): Promise<ManagedProcess> {
+  const args = ['--port', String(opts.port), '--bind', opts.host, '--daemonize', 'no'];
+  args.push('--protected-mode', 'no', '--save', '', '--cluster-enabled', 'yes');
+  args.push('--cluster-node-timeout', '5000');
+  if (opts.busPort !== undefined) args.push('--cluster-port', String(opts.busPort));
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    args.push('--dir', opts.dataDir, '--cluster-config-file', 'nodes.conf');
+    args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
+  } else {
+    // A throw-away node: its node file in a temp folder of its own, no persistence.
+    const tmp = join(opts.scratchDir ?? '/tmp', `redis-cluster-${opts.port}`);
+    mkdirSync(tmp, { recursive: true });
+    args.push('--dir', tmp, '--cluster-config-file', `nodes-${opts.port}.conf`);
+    args.push('--appendonly', 'no');
+  }
+  const proc = spawnManaged(`redis-${opts.port}`, opts.binary, args, {
+    logFile: opts.logFile,
+    detached: opts.detached,
+  });
+  await waitFor(
+    `redis-server at ${opts.host}:${opts.port}`,
+    () => ping(opts.host, opts.port),
+    20_000,
+    50,
+  ).catch(async (err) => {
+    await proc.stop(1000);
+    throw err;
+  });
+  return proc;
+}
+
+/**
+ * Joins running nodes into one cluster of masters (`redis-cli --cluster create`) unless they
+ * form one already, then waits until every node reports `cluster_state:ok`. Idempotent: a
+ * restarted cluster whose nodes kept their node files is only waited for.
+ */
+export async function joinRedisCluster(
+  redisServer: string,
+  host: string,
+  ports: readonly number[],
+): Promise<void> {
+  const nodes = ports.map((p) => `${host}:${p}`);
+  if (!(await clusterFormed(host, ports))) {
+    const cli = join(dirname(redisServer), 'redis-cli');
+    await run(cli, ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+  }
+  for (const port of ports) {
+    await waitFor(`cluster_state:ok at ${host}:${port}`, () => clusterOk(host, port), 30_000, 100);
+  }
+}
+
+/** True when the first node knows every other node (they were joined before). */
+async function clusterFormed(host: string, ports: readonly number[]): Promise<boolean> {
+  const r = new Redis({ host, port: ports[0], lazyConnect: true, maxRetriesPerRequest: 0 });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    const known = String(await r.cluster('NODES'))
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+    return known >= ports.length;
+  } finally {
+    r.disconnect();
+  }
+}
+
 /**
  * Starts a Redis Cluster of masters only from Debian's redis-server: one process per port
  * with `--cluster-enabled yes`, joined by `redis-cli --cluster create` the first time (a data
@@ -44,53 +133,22 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Redi
   const stop = async (graceMs = 10_000) => {
     await Promise.all(procs.map((p) => p.stop(graceMs)));
   };
-  let known = true;
   try {
     for (const [i, port] of opts.ports.entries()) {
-      const dir = opts.dataDir ? join(opts.dataDir, `node-${port}`) : undefined;
-      const args = ['--port', String(port), '--bind', opts.host, '--daemonize', 'no'];
-      args.push('--protected-mode', 'no', '--save', '', '--cluster-enabled', 'yes');
-      args.push('--cluster-node-timeout', '5000');
-      const bus = opts.busPorts?.[i];
-      if (bus !== undefined) args.push('--cluster-port', String(bus));
-      if (dir) {
-        mkdirSync(dir, { recursive: true });
-        if (!existsSync(join(dir, 'nodes.conf'))) known = false;
-        args.push('--dir', dir, '--cluster-config-file', 'nodes.conf');
-        args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
-      } else {
-        known = false;
-        // A throw-away node: its node file in a temp folder of its own, no persistence.
-        const tmp = join(opts.logDir ?? '/tmp', `redis-cluster-${port}`);
-        mkdirSync(tmp, { recursive: true });
-        args.push('--dir', tmp, '--cluster-config-file', `nodes-${port}.conf`);
-        args.push('--appendonly', 'no');
-      }
-      const logFile = opts.logDir ? join(opts.logDir, `redis-${port}.log`) : undefined;
-      procs.push(spawnManaged(`redis-${port}`, opts.binary, args, { logFile }));
-    }
-    for (const port of opts.ports) {
-      await waitFor(
-        `redis-server at ${opts.host}:${port}`,
-        () => ping(opts.host, port),
-        20_000,
-        50,
+      procs.push(
+        await startRedisClusterNode({
+          binary: opts.binary,
+          host: opts.host,
+          port,
+          busPort: opts.busPorts?.[i],
+          dataDir: opts.dataDir ? join(opts.dataDir, `node-${port}`) : undefined,
+          scratchDir: opts.logDir,
+          logFile: opts.logDir ? join(opts.logDir, `redis-${port}.log`) : undefined,
+        }),
       );
     }
-    const nodes = opts.ports.map((p) => `${opts.host}:${p}`);
-    if (!known) {
-      const cli = join(dirname(opts.binary), 'redis-cli');
-      await run(cli, ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
-    }
-    for (const port of opts.ports) {
-      await waitFor(
-        `cluster_state:ok at ${opts.host}:${port}`,
-        () => clusterOk(opts.host, port),
-        30_000,
-        100,
-      );
-    }
-    return { nodes, processes: procs, stop };
+    await joinRedisCluster(opts.binary, opts.host, opts.ports);
+    return { nodes: opts.ports.map((p) => `${opts.host}:${p}`), processes: procs, stop };
   } catch (err) {
     await stop(1000);
     throw err;

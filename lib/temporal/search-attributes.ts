@@ -3,7 +3,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /**
  * Custom search attributes, so the Temporal UI can list feeds by name and adapter and find
  * failed or replayed batches. The dev server registers them at start (`--search-attribute`),
- * docker-compose registers them with admin-tools.
+ * docker-compose registers them with admin-tools, `npm run start:cluster` through the operator
+ * service (lib/devstack/temporal-namespace.ts).
  */
 export const FEED_NAME = defineSearchAttributeKey('FeedName', SearchAttributeType.KEYWORD);
 export const ADAPTER = defineSearchAttributeKey('Adapter', SearchAttributeType.KEYWORD);
@@ -28,8 +29,8 @@ const CLI_TYPES: Partial<Record<SearchAttributeType, string>> = {
   [SearchAttributeType.INT]: 'Int',
 };
 
-/** name=Type pairs for `temporal server start-dev --search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS = [
+/** Every custom search attribute: what a server must have registered before fin-line runs. */
+export const CUSTOM_SEARCH_ATTRIBUTES = [
   FEED_NAME,
   ADAPTER,
   FEED_STATE,
@@ -37,7 +38,12 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   PARTITION,
   BATCH_STATUS,
   FAILED_BATCH_IDS,
-].map((k) => `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`);
+] as const;
+
+/** name=Type pairs for `temporal server start-dev --search-attribute`. */
+export const SEARCH_ATTRIBUTE_FLAGS = CUSTOM_SEARCH_ATTRIBUTES.map(
+  (k) => `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`,
+);
 
 /** Set by Temporal on scheduled runs: the time the schedule intended (backfills included). */
 export const SCHEDULED_START_TIME = defineSearchAttributeKey(

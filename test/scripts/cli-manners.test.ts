@@ -28,6 +28,7 @@ function run(entry: string, args: string[], env: Env = {}): Promise<Run> {
 /** Every command a user runs (npm scripts and the tools the docs name). */
 const CLIS = [
   'scripts/start.ts',
+  'scripts/start-cluster.ts',
   'scripts/archive.ts',
   'scripts/api-keys.ts',
   'scripts/schedules.ts',
@@ -42,6 +43,7 @@ const CLIS = [
   'bench/api-main.ts',
   'bench/archive.ts',
   'bench/freshness-main.ts',
+  'bench/scale.ts',
 ];
 
 describe('command-line manners', () => {
