@@ -5,7 +5,7 @@ import { Setting, settingsOf, type Settings } from '../../../lib/config/setting'
 describe('configuration declarations', () => {
   it('declare each variable once, with a meaning', () => {
     expect(new Set(ENV_KEYS).size).toBe(ENV_KEYS.length);
-    expect(ENV_KEYS).toHaveLength(116);
+    expect(ENV_KEYS).toHaveLength(119);
     for (const s of SECTIONS.flatMap((section) => settingsOf(section.settings))) {
       expect(s.env).toMatch(/^[A-Z][A-Z0-9_]+$/);
       expect(s.doc.length).toBeGreaterThan(5);
