@@ -40,7 +40,13 @@ export class LagWatch {
   private readonly resolver: GroupLagResolver;
 
   constructor(private readonly opts: LagWatchOptions) {
-    this.resolver = new GroupLagResolver({ bound: opts.maxLag, recountMs: opts.recountMs ?? 2000 });
+    // A lag that would keep the feed throttled is counted, not taken from Redis's read counter
+    // (too high after a Redis restart): the feed never stays throttled on a stale figure.
+    this.resolver = new GroupLagResolver({
+      bound: opts.maxLag,
+      recountMs: opts.recountMs ?? 2000,
+      verifyAbove: Math.floor(opts.maxLag / 2),
+    });
   }
 
   start(): this {
