@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/logger';
 import { createRedis } from '../../lib/redis';
+import { onShutdownSignals } from '../../lib/shutdown';
 import { mulberry32 } from '../../simulator/prng';
 import {
   CommitProbe,
@@ -54,6 +55,12 @@ export async function runChaos(opts: ChaosOptions): Promise<Record<string, unkno
   const { logger } = opts;
   const rnd = mulberry32(opts.seed);
   const stack = await ChaosStack.create({ ...opts, dir });
+  // Ctrl-C or SIGTERM: stop every process of the stack, and exit non-zero (no verdict).
+  onShutdownSignals(() => stack.stop(), {
+    logger,
+    timeoutMs: 60_000,
+    exit: (code) => process.exit(code === 0 ? 130 : code),
+  });
   const faults: FaultRecord[] = [];
   let probe: CommitProbe | undefined;
   let started = Date.now();
