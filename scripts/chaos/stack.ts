@@ -7,7 +7,8 @@ import {
   findTemporal,
   freePort,
   PROJECT_ROOT,
-  startReady,
+  spawnManaged,
+  waitFor,
   startRedisServer,
   startTemporalServer,
   type ChildRun,
@@ -45,6 +46,8 @@ export class ChaosStack {
   readonly apiUrl: string;
   private readonly slots = new Map<string, Slot>();
   private readonly order: string[] = [];
+  /** App processes spawned and not yet exited, ready or not. */
+  private readonly starting = new Set<ManagedProcess>();
 
   private constructor(
     private readonly opts: ChaosStackOptions,
@@ -128,18 +131,31 @@ export class ChaosStack {
       ),
     );
     const app = (name: string, entry: string, readyUrl: string, env: Env = {}) =>
-      this.add(name, () =>
-        startReady({
-          name,
-          command: process.execPath,
-          args: ['--import', 'tsx', entry],
+      this.add(name, async () => {
+        const p = spawnManaged(name, process.execPath, ['--import', 'tsx', entry], {
           cwd: PROJECT_ROOT,
           env: { ...this.env, ...env },
           logFile: join(logs, `${name}.log`),
-          readyUrl,
-          readyTimeoutMs: 120_000,
-        }),
-      );
+        });
+        // Known before it is ready, so a stop during its start-up stops it too.
+        this.starting.add(p);
+        void p.exited.then(() => this.starting.delete(p));
+        await waitFor(
+          `${name} at ${readyUrl}`,
+          async () => {
+            if (p.child.exitCode !== null || p.child.signalCode !== null) {
+              throw new Error(`${name} exited during start-up`);
+            }
+            return (await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })).ok;
+          },
+          120_000,
+          250,
+        ).catch(async (err: unknown) => {
+          await p.stop(2000);
+          throw err;
+        });
+        return runOf(p);
+      });
     app('simulator', 'simulator/main.ts', `${this.simulatorUrl}/healthz`);
     this.ports.workers.forEach((w, i) =>
       app(`worker-${i + 1}`, 'workers/main.ts', `http://127.0.0.1:${w.metrics}/healthz`, {
@@ -193,6 +209,7 @@ export class ChaosStack {
       run?.process.child.kill('SIGCONT');
       await run?.stop(5000).catch(() => undefined);
     }
+    await Promise.all([...this.starting].map((p) => p.stop(5000)));
   }
 
   private add(name: string, start: Slot['start']): void {
