@@ -140,17 +140,18 @@ export class ChaosStack {
         // Known before it is ready, so a stop during its start-up stops it too.
         this.starting.add(p);
         void p.exited.then(() => this.starting.delete(p));
-        await waitFor(
+        const ready = waitFor(
           `${name} at ${readyUrl}`,
-          async () => {
-            if (p.child.exitCode !== null || p.child.signalCode !== null) {
-              throw new Error(`${name} exited during start-up`);
-            }
-            return (await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })).ok;
-          },
+          async () => (await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })).ok,
           120_000,
           250,
-        ).catch(async (err: unknown) => {
+        );
+        const exited = p.exited.then((code) => {
+          throw new Error(`${name} exited (${code}) during start-up; see ${logs}/${name}.log`);
+        });
+        // It exits later when a fault kills it: that is no start-up failure.
+        exited.catch(() => undefined);
+        await Promise.race([ready, exited]).catch(async (err: unknown) => {
           await p.stop(2000);
           throw err;
         });
@@ -184,7 +185,16 @@ export class ChaosStack {
   /** Starts (or starts again) one process and waits until it is ready. */
   async startProcess(name: string): Promise<void> {
     const slot = this.slot(name);
-    slot.run = await slot.start();
+    // A few tries: on a shared machine a free port can be taken between its pick and its bind.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        slot.run = await slot.start();
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        this.opts.logger.warn({ process: name, attempt, err }, 'start failed; trying again');
+      }
+    }
     this.opts.logger.info({ process: name, pid: slot.run.process.child.pid }, 'started');
   }
 
