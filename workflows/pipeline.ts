@@ -68,7 +68,12 @@ function stageLoop(
   const { runStage } = proxyActivities<Activities>({
     startToCloseTimeout: runMs + 120_000,
     heartbeatTimeout: input.heartbeatTimeoutMs ?? PIPELINE_DEFAULTS.heartbeatTimeoutMs,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    // Every retry of a stage activity is one of the infrastructure (a dead worker, a heartbeat
+    // lost to an outage; content failures are handled inside it), and its attempts add up
+    // over the activity's long life: a short cap keeps a worker's failover at the heartbeat
+    // timeout plus ~2 s after any number of earlier faults (with 30 s, the chaos suite measured
+    // 20 s after a few).
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2s' },
   });
   setHandler(stageProgressSignal, (r) => book.progress(r));
   const statusMs = input.statusMs ?? PIPELINE_DEFAULTS.statusMs;

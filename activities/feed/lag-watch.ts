@@ -1,6 +1,5 @@
 import type { Logger } from '../../lib/logger';
-import type { Redis } from '../../lib/redis';
-import { groupLag } from '../stream-reader';
+import { GroupLagResolver, type LagSource, type Redis } from '../../lib/redis';
 
 export interface LagWatchOptions {
   readonly redis: Redis;
@@ -15,6 +14,11 @@ export interface LagWatchOptions {
   readonly onChange: (throttled: boolean) => void;
   /** Called with every lag read (null when unknown). */
   readonly onLag?: (lag: number | null) => void;
+  /**
+   * When Redis reports the lag as nil, count the undelivered entries at most this often per
+   * stream (see GroupLagResolver). @defaultValue 2000
+   */
+  readonly recountMs?: number;
 }
 
 /**
@@ -30,9 +34,20 @@ export class LagWatch {
   lag: number | null = null;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
-  private warnedUnknown = false;
+  /** The last way each stream's lag was read, so a change of source is logged once. */
+  private readonly sources = new Map<string, LagSource>();
 
-  constructor(private readonly opts: LagWatchOptions) {}
+  private readonly resolver: GroupLagResolver;
+
+  constructor(private readonly opts: LagWatchOptions) {
+    // A lag that would keep the feed throttled is counted, not taken from Redis's read counter
+    // (too high after a Redis restart): the feed never stays throttled on a stale figure.
+    this.resolver = new GroupLagResolver({
+      bound: opts.maxLag,
+      recountMs: opts.recountMs ?? 2000,
+      verifyAbove: Math.floor(opts.maxLag / 2),
+    });
+  }
 
   start(): this {
     this.timer = setInterval(() => void this.check(), this.opts.checkMs);
@@ -70,14 +85,21 @@ export class LagWatch {
     const { redis, streams, group } = this.opts;
     let max: number | null = null;
     for (const stream of streams) {
-      const lag = await groupLag(redis, stream, group);
-      // Unknown (no group yet, or Redis cannot tell): this partition does not throttle. XLEN
-      // would count read entries too and could stall the feed for good.
-      if (lag === null && !this.warnedUnknown && (await redis.exists(stream))) {
-        this.warnedUnknown = true;
-        this.opts.logger.warn({ stream, group }, 'group lag unknown; no backpressure');
+      // Nil lag from Redis (after an XDEL in the undelivered range, or a group moved without
+      // ENTRIESREAD) is recomputed, so backpressure never switches off; counting stops at
+      // maxLag, the figure the throttle acts on. No group yet: nobody consumes, no throttle.
+      const read = await this.resolver.read(redis, stream, group);
+      if (read === undefined) continue;
+      if (this.sources.get(stream) !== read.source) {
+        if (read.source !== 'redis' || this.sources.has(stream)) {
+          this.opts.logger.info(
+            { stream, group, lag: read.lag, source: read.source },
+            'group lag source',
+          );
+        }
+        this.sources.set(stream, read.source);
       }
-      if (lag !== null && (max === null || lag > max)) max = lag;
+      if (max === null || read.lag > max) max = read.lag;
     }
     return max;
   }

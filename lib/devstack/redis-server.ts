@@ -9,6 +9,11 @@ export interface RedisServerOptions {
   readonly port: number;
   /** Data folder with AOF on; omitted: no persistence (tests). */
   readonly dataDir?: string;
+  /**
+   * AOF fsync policy with a data folder. @defaultValue 'everysec' (at most about a second of
+   * writes lost when the machine, not only the process, goes down)
+   */
+  readonly appendfsync?: 'always' | 'everysec';
   readonly logFile?: string;
   /** In a process group of its own (see SpawnOptions.detached). */
   readonly detached?: boolean;
@@ -20,7 +25,14 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Manage
   args.push('--save', '', '--protected-mode', 'no');
   if (opts.dataDir) {
     mkdirSync(opts.dataDir, { recursive: true });
-    args.push('--dir', opts.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec');
+    args.push(
+      '--dir',
+      opts.dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      opts.appendfsync ?? 'everysec',
+    );
   } else {
     args.push('--appendonly', 'no');
   }

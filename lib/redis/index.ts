@@ -9,3 +9,4 @@ export * from './stream-info';
 export * from './scan';
 export * from './partition-migration';
 export * from './errors';
+export * from './stream-lag';

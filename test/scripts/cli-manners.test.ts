@@ -36,6 +36,7 @@ const CLIS = [
   'scripts/config-docs.ts',
   'scripts/build-console.ts',
   'scripts/check-import-cycles.ts',
+  'scripts/chaos.ts',
   'api/main.ts',
   'workers/main.ts',
   'simulator/main.ts',
