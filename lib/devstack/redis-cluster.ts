@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { spawnManaged, type ManagedProcess } from './child';
+import type { ManagedProcess } from './child';
 import { freePort, waitFor } from './ports';
-import { ping } from './redis-server';
+import { spawnRedis } from './redis-server';
 
 const run = promisify(execFile);
 
@@ -70,20 +70,7 @@ export async function startRedisClusterNode(
     args.push('--dir', tmp, '--cluster-config-file', `nodes-${opts.port}.conf`);
     args.push('--appendonly', 'no');
   }
-  const proc = spawnManaged(`redis-${opts.port}`, opts.binary, args, {
-    logFile: opts.logFile,
-    detached: opts.detached,
-  });
-  await waitFor(
-    `redis-server at ${opts.host}:${opts.port}`,
-    () => ping(opts.host, opts.port),
-    20_000,
-    50,
-  ).catch(async (err) => {
-    await proc.stop(1000);
-    throw err;
-  });
-  return proc;
+  return spawnRedis(`redis-${opts.port}`, opts, args);
 }
 
 /**

@@ -36,7 +36,19 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Manage
   } else {
     args.push('--appendonly', 'no');
   }
-  const proc = spawnManaged('redis', opts.binary, args, {
+  return spawnRedis('redis', opts, args);
+}
+
+/**
+ * Spawns redis-server with `args` and waits for it to answer PING on `opts.host:opts.port`;
+ * stops it again when it never does.
+ */
+export async function spawnRedis(
+  name: string,
+  opts: Pick<RedisServerOptions, 'binary' | 'host' | 'port' | 'logFile' | 'detached'>,
+  args: readonly string[],
+): Promise<ManagedProcess> {
+  const proc = spawnManaged(name, opts.binary, [...args], {
     logFile: opts.logFile,
     detached: opts.detached,
   });
