@@ -1,7 +1,7 @@
 import { createArchiveActivities } from './archive';
 import type { ActivityDeps } from './deps';
 import { createIngestActivities } from './feed';
-import { createPipelineActivities, createStageRunner } from './pipeline';
+import { createPipelineActivities, createRedriveActivities, createStageRunner } from './pipeline';
 
 export type { ActivityDeps } from './deps';
 export { BlockingPool } from './blocking-pool';
@@ -13,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIngestActivities(deps),
     ...createPipelineActivities(deps),
     ...createStageRunner(deps),
+    ...createRedriveActivities(deps),
     ...createArchiveActivities(deps),
   };
 }

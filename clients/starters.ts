@@ -9,11 +9,14 @@ import {
   PARTITION,
   pipelineWorkflow,
   pipelineWorkflowId,
+  redriveDeadLettersWorkflow,
+  redriveWorkflowId,
   type FeedInput,
+  type RedriveInput,
 } from '../contract';
 import type { Config } from '../lib/config';
 import { ensureArchiveSchedule } from './archive-schedule';
-import { startOnce, type Started } from './workflow-client';
+import { startOnce, startWorkflow, type Started } from './workflow-client';
 
 /** Starts a feed's ingestion workflow unless it already runs (a feed runs once). */
 export function startFeed(client: Client, config: Config, input: FeedInput): Promise<Started> {
@@ -67,6 +70,31 @@ export function startArchiveDay(client: Client, config: Config, day: string): Pr
     workflowId: archiveWorkflowId(day),
     args: [{ day }],
   });
+}
+
+/** What an operator asks of a redrive; the partitions default to every one. */
+export type RedriveRequest = Omit<RedriveInput, 'partitions'> & {
+  readonly partitions?: readonly number[];
+};
+
+/**
+ * Starts a redrive of dead letters under a new id (`redrive-<time>-<random>`): each request is
+ * its own run, and the letter markers keep two runs from taking the same letter.
+ */
+export async function startRedrive(
+  client: Client,
+  config: Config,
+  request: RedriveRequest,
+): Promise<{ workflowId: string; runId: string; input: RedriveInput }> {
+  const every = Array.from({ length: config.pipeline.partitions }, (_, p) => p);
+  const input: RedriveInput = { ...request, partitions: request.partitions ?? every };
+  const key = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const h = await startWorkflow(client, redriveDeadLettersWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: redriveWorkflowId(key),
+    args: [input],
+  });
+  return { workflowId: h.workflowId, runId: h.firstExecutionRunId, input };
 }
 
 /** The local simulator's feed definition. */

@@ -9,6 +9,7 @@ export * from './failures';
 export * from './feed';
 export * from './pipeline';
 export * from './replay';
+export * from './redrive';
 export * from './archive';
 export * from './workflows';
 export * from '../lib/temporal/search-attributes';

@@ -2,6 +2,7 @@ import type { WorkflowFn } from './definitions';
 import { archiveDayWorkflow } from './archive';
 import { ingestFeedWorkflow } from './feed';
 import { pipelineWorkflow } from './pipeline';
+import { redriveDeadLettersWorkflow } from './redrive';
 import { replayBatchWorkflow } from './replay';
 
 /** Every workflow type of fin-line, by its registered name. */
@@ -10,6 +11,7 @@ export const WORKFLOWS = {
   [pipelineWorkflow.name]: pipelineWorkflow,
   [replayBatchWorkflow.name]: replayBatchWorkflow,
   [archiveDayWorkflow.name]: archiveDayWorkflow,
+  [redriveDeadLettersWorkflow.name]: redriveDeadLettersWorkflow,
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

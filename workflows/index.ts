@@ -3,3 +3,4 @@ export { ingestFeed } from './ingest-feed';
 export { pipeline } from './pipeline';
 export { replayBatch } from './replay-batch';
 export { archiveDay } from './archive-day';
+export { redriveDeadLetters } from './redrive-dead-letters';

@@ -2,3 +2,4 @@
 export { consumerName, createPipelineActivities } from './batch-activities';
 export { createStageRunner } from './stage-runner';
 export { STAGE_PROCESSORS, type StageContext, type StageProcessor } from './stages';
+export { createRedriveActivities, type RedrivePartitionInput } from './redrive';

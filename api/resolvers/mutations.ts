@@ -5,6 +5,7 @@ import {
   SYMBOL_PATTERN,
   parseBatchId,
   pauseSignal,
+  redriveInputIssue,
   resumeSignal,
   stopSignal,
   type FeedInput,
@@ -14,6 +15,44 @@ import { findFailedBatch } from '../../lib/redis';
 import type { ApiContext, Role } from '../context';
 import { ERROR_CODES, badUserInput, userError } from '../errors';
 import type { WorkflowRef } from '../services/workflow-ops';
+import type { RedriveRequest } from '../../clients';
+
+type RedriveArgs = {
+  filter?: {
+    feed?: string | null;
+    reasonContains?: string | null;
+    since?: number | null;
+    until?: number | null;
+    partitions?: number[] | null;
+  } | null;
+  maxLetters?: number | null;
+  dryRun?: boolean | null;
+};
+
+/** Checks a redrive request before it reaches a workflow, naming the bad argument. */
+export function parseRedriveArgs(a: RedriveArgs, partitions: number): RedriveRequest {
+  const f = a.filter ?? {};
+  const filter = {
+    ...(f.feed != null ? { feed: f.feed } : {}),
+    ...(f.reasonContains != null ? { reasonContains: f.reasonContains } : {}),
+    ...(f.since != null ? { since: f.since } : {}),
+    ...(f.until != null ? { until: f.until } : {}),
+  };
+  const every = Array.from({ length: partitions }, (_, p) => p);
+  const chosen = f.partitions ?? undefined;
+  const request = {
+    filter,
+    ...(chosen ? { partitions: chosen } : {}),
+    ...(a.maxLetters != null ? { maxLetters: a.maxLetters } : {}),
+    ...(a.dryRun != null ? { dryRun: a.dryRun } : {}),
+  };
+  const issue = redriveInputIssue({ ...request, partitions: chosen ?? every }, partitions);
+  if (issue) {
+    const path = issue.field === 'maxLetters' ? 'maxLetters' : `filter.${issue.field}`;
+    throw badUserInput(path, issue.message);
+  }
+  return request;
+}
 
 type FeedInputArg = {
   name: string;
@@ -172,5 +211,7 @@ export const mutationResolvers = {
     },
     triggerArchive: (a: { day?: string | null }, ctx: ApiContext) =>
       ctx.workflows.triggerArchive(parseDay(a.day, Date.now())),
+    redriveDeadLetters: (a: RedriveArgs, ctx: ApiContext) =>
+      ctx.workflows.redriveDeadLetters(parseRedriveArgs(a, ctx.keys.partitions)),
   }),
 };

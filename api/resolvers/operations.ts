@@ -99,6 +99,13 @@ export const operationResolvers = {
   },
   DeadLetter: {
     time: (d: StoredDeadLetter) => streamIdMs(d.id),
+    redrivenFrom: (d: StoredDeadLetter) => d.redrivenFrom ?? null,
+    redrive: async (d: StoredDeadLetter, _a: unknown, ctx: ApiContext) => {
+      const v = await ctx.redis.hget(ctx.keys.partition(d.partition).redriveOutcomes, d.id);
+      if (!v) return null;
+      const o = JSON.parse(v) as { outcome: string; redrive: string; at: number; detail?: string };
+      return { outcome: o.outcome, workflowId: o.redrive, at: o.at, detail: o.detail ?? null };
+    },
   },
 };
 

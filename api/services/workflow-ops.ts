@@ -7,7 +7,9 @@ import {
 import type { SignalDefinition } from '@temporalio/common';
 import {
   startArchiveDay,
+  startRedrive,
   startFeed as startFeedWorkflow,
+  type RedriveRequest,
   startWorkflow,
   workflowHandle,
 } from '../../clients';
@@ -87,6 +89,8 @@ export interface WorkflowOps {
   /** Sends a feed one of its control signals (pause, resume, stop). */
   signalFeed(name: string, signal: SignalDefinition): Promise<WorkflowRef>;
   replayBatch(batchId: string): Promise<WorkflowRef>;
+  /** Starts a redrive of dead letters (a new run per request). */
+  redriveDeadLetters(request: RedriveRequest): Promise<WorkflowRef>;
   triggerArchive(day: string): Promise<WorkflowRef>;
   /** The newest run of a workflow id of this deployment's task queue, or undefined. */
   run(workflowId: string): Promise<WorkflowRunView | undefined>;
@@ -264,6 +268,12 @@ export function createWorkflowOps(
             workflowId,
           });
         }
+      }),
+
+    redriveDeadLetters: (request) =>
+      guarded('start redrive', async () => {
+        const r = await startRedrive(client, config, request);
+        return { workflowId: r.workflowId, runId: r.runId, started: true };
       }),
 
     triggerArchive: (day) =>

@@ -81,4 +81,6 @@ export interface DeadLetter {
   readonly adapter: string;
   readonly sourceStreamId: string;
   readonly payload: string;
+  /** Set on a letter a redrive wrote: the id of the letter it re-ran, which failed again. */
+  readonly redrivenFrom?: string;
 }

@@ -185,7 +185,7 @@ export function quoteOrderKey(ts: number, rawId: string): string {
 }
 
 export function encodeDeadLetter(d: DeadLetter): Fields {
-  return [
+  const f = [
     'reason',
     d.reason,
     'feed',
@@ -197,6 +197,8 @@ export function encodeDeadLetter(d: DeadLetter): Fields {
     'payload',
     d.payload,
   ];
+  if (d.redrivenFrom !== undefined) f.push('redriven_from', d.redrivenFrom);
+  return f;
 }
 
 export function decodeDeadLetter(fields: readonly string[]): DeadLetter {
@@ -207,6 +209,7 @@ export function decodeDeadLetter(fields: readonly string[]): DeadLetter {
     adapter: m.adapter ?? '',
     sourceStreamId: m.source_stream_id ?? '',
     payload: m.payload ?? '',
+    ...(m.redriven_from !== undefined ? { redrivenFrom: m.redriven_from } : {}),
   };
 }
 

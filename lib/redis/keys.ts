@@ -47,6 +47,13 @@ export interface PartitionKeys {
   /** String: marks a batch id as committed (replays commit at most once). */
   batchMarker(batchId: string): string;
   /**
+   * String: marks a dead letter (by its stream id) as redriven, so a redrive takes it at most
+   * once; expires after REDRIVE_DEFAULTS.markerTtlSeconds.
+   */
+  redriveMarker(letterId: string): string;
+  /** Hash: dead letter id → its redrive's outcome (JSON), written with the marker. */
+  readonly redriveOutcomes: string;
+  /**
    * String: the token of the stage activity attempt that owns a consumer (`<stage>-<slot>`);
    * its commits apply only while it holds it (fencing, see BatchCommit.fencedBy).
    */
@@ -107,6 +114,8 @@ function partitionKeys(prefix: string, partition: number): PartitionKeys {
     venueQuote: (ticker, feed) => k('quotes', `:venue:${ticker}@${feed}`),
     quoteVenues: (ticker) => k('quotes', `:venues:${ticker}`),
     batchMarker: (batchId) => k('batch', `:committed:${batchId}`),
+    redriveMarker: (letterId) => k('deadletter', `:redriven:${letterId}`),
+    redriveOutcomes: k('deadletter', ':redrives'),
     consumerLease: (consumer) => k('lease', `:${consumer}`),
     dedupe: (feed, bucket) => k('dedupe', `:${feed}:${bucket}`),
     restoredEvents: (day) => k('restored', `:normalized:${day}`),

@@ -65,7 +65,7 @@ export const normalizeStage: StageProcessor = {
  * Never expected (the adapters' tests check that the routing symbol and the ticker agree);
  * dead-lettered, not written, if it happens.
  */
-function routed(r: NormalizeOutcome, ctx: StageContext): NormalizeOutcome {
+export function routed(r: NormalizeOutcome, ctx: StageContext): NormalizeOutcome {
   if (!r.ok) return r;
   const home = partitionOf(r.tick.ticker, ctx.partitions);
   if (home === ctx.keys.partition) return r;
