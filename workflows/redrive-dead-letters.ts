@@ -12,7 +12,7 @@ import {
 const { redriveDeadLetterPartition } = proxyActivities<Activities>({
   startToCloseTimeout: REDRIVE_DEFAULTS.timeoutMs,
   heartbeatTimeout: REDRIVE_DEFAULTS.heartbeatTimeoutMs,
-  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 0 },
+  retry: { initialInterval: '1s', maximumInterval: '1m' }, // no attempt limit
 });
 
 /** Re-runs matching dead letters of every (or the chosen) partition, one activity each. */

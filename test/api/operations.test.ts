@@ -156,6 +156,11 @@ describe('GraphQL operations, roles and audit on the real stack', () => {
       query: 'mutation { triggerArchive(day: "2999-01-01") { workflowId } }',
       needs: 'operator',
     },
+    {
+      name: 'redriveDeadLetters',
+      query: 'mutation { redriveDeadLetters(filter: { feed: "bad name!" }) { workflowId } }',
+      needs: 'operator',
+    },
     { name: 'apiKeys', query: '{ apiKeys { id } }', needs: 'admin' },
     { name: 'auditLog', query: '{ auditLog(first: 1) { id } }', needs: 'admin' },
     {
