@@ -5,6 +5,7 @@
  */
 const CLUSTER_SUITES = [
   '<rootDir>/test/lib/redis/commit.test.ts',
+  '<rootDir>/test/activities/pipeline/redrive.test.ts',
   '<rootDir>/test/workflows/pipeline.test.ts',
   '<rootDir>/test/workers/kill-pipeline.test.ts',
   // The API's Redis reads, pub/sub and blocking tails across partitions (one slot each).

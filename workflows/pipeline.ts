@@ -74,6 +74,9 @@ function stageLoop(
     // timeout plus ~2 s after any number of earlier faults (with 30 s, the chaos suite measured
     // 20 s after a few).
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2s' },
+    // Eagerly dispatched, every stage activity went to the worker that ran the workflow task
+    // (bench:scale: a second worker got ~3% of the work); polled, they spread over workers.
+    allowEagerDispatch: false,
   });
   setHandler(stageProgressSignal, (r) => book.progress(r));
   const statusMs = input.statusMs ?? PIPELINE_DEFAULTS.statusMs;
