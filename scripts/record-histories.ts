@@ -9,7 +9,7 @@ import { instrumentId } from '../lib/domain';
 import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
-import { keysOf, createRedis, encodeRaw, fieldMap } from '../lib/redis';
+import { keysOf, createRedis, encodeDeadLetter, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
 import { startWorkflow } from '../clients';
@@ -21,12 +21,13 @@ import {
   ingestFeedWorkflow,
   pauseSignal,
   pipelineWorkflow,
+  redriveDeadLettersWorkflow,
   replayBatchWorkflow,
   resumeSignal,
   setSymbolsUpdate,
   stopSignal,
 } from '../contract';
-import { answerHelp } from '../lib/cli';
+import { runCli } from '../lib/cli';
 
 /**
  * `npm run record-histories`: runs each workflow for real on a throw-away stack and saves its
@@ -57,12 +58,16 @@ async function firstRunEnded(client: Client, handle: WorkflowHandle, runId: stri
   });
 }
 
+/** Names given with --only: the others are run (later ones may need them) but not saved. */
+let only: ReadonlySet<string> | undefined;
+
 async function save(
   client: Client,
   name: string,
   handle: WorkflowHandle,
   runId?: string,
 ): Promise<void> {
+  if (only && !only.has(name)) return;
   const h = runId ? client.workflow.getHandle(handle.workflowId, runId) : handle;
   const history = await h.fetchHistory();
   writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
@@ -235,6 +240,26 @@ async function main(): Promise<void> {
     });
     await dispatch.result();
     await save(client, 'archive-day-dispatch', dispatch);
+
+    // redriveDeadLetters: a letter that passes now, redriven once.
+    await redis.xadd(
+      keys.deadLetters,
+      '*',
+      ...encodeDeadLetter({
+        reason: 'price 5000 is above NORMALIZE_MAX_PRICE',
+        feed: 'record',
+        adapter: 'simulator',
+        sourceStreamId: `${Date.now()}-0`,
+        payload: '{"T":"t","S":"AAPL","p":50,"s":1,"t":1700000000000,"i":7}',
+      }),
+    );
+    const redrive = await startWorkflow(client, redriveDeadLettersWorkflow, {
+      taskQueue,
+      workflowId: 'redrive-record',
+      args: [{ filter: { feed: 'record' }, partitions: [0] }],
+    });
+    await redrive.result();
+    await save(client, 'redrive-dead-letters', redrive);
   } finally {
     built.shutdown();
     await running;
@@ -247,12 +272,15 @@ async function main(): Promise<void> {
   }
 }
 
-answerHelp(
-  'record-histories',
-  `usage: npm run record-histories
-  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/`,
-);
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+runCli({
+  name: 'record-histories',
+  usage: `usage: npm run record-histories [-- --only NAME[,NAME...]]
+  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/
+  --only  save only these fixtures (e.g. redrive-dead-letters): a new workflow's history is
+          added without re-recording the others, which keep guarding older code paths`,
+  options: { only: { type: 'string' } },
+  run: ({ values }) => {
+    only = values.only ? new Set(values.only.split(',')) : undefined;
+    return main();
+  },
 });
