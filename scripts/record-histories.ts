@@ -60,6 +60,8 @@ async function firstRunEnded(client: Client, handle: WorkflowHandle, runId: stri
 
 /** Names given with --only: the others are run (later ones may need them) but not saved. */
 let only: ReadonlySet<string> | undefined;
+/** Whether a step that saves these fixtures runs (all without --only). */
+const want = (...names: string[]) => !only || names.some((n) => only!.has(n));
 
 async function save(
   client: Client,
@@ -148,118 +150,128 @@ async function main(): Promise<void> {
   try {
     const { url } = await sim.start();
 
-    // ingestFeed: one activity run that ends on maxRunMs, then continue-as-new.
-    const feed = await startWorkflow(client, ingestFeedWorkflow, {
-      taskQueue,
-      workflowId: feedWorkflowId('record'),
-      args: [{ name: 'record', adapter: 'simulator', url, maxRunMs: 2000 }],
-    });
-    await firstRunEnded(client, feed, feed.firstExecutionRunId);
-    await save(client, 'ingest-feed', feed, feed.firstExecutionRunId);
-    await feed.terminate('recorded');
-
-    // ingestFeed under operator control: progress signals, pause, resume, setSymbols, stop.
-    const controlled = await startWorkflow(client, ingestFeedWorkflow, {
-      taskQueue,
-      workflowId: feedWorkflowId('record-controls'),
-      args: [{ name: 'record-controls', adapter: 'simulator', url, heartbeatTimeoutMs: 2000 }],
-    });
-    const status = () => controlled.query(feedStatusQuery);
-    await waitFor('events', async () => ((await status()).eventsTotal > 0 ? true : undefined));
-    await controlled.signal(pauseSignal);
-    await waitFor('paused', async () => ((await status()).state === 'paused' ? true : undefined));
-    await controlled.signal(resumeSignal);
-    await waitFor('running', async () => ((await status()).connected ? true : undefined));
-    await controlled.executeUpdate(setSymbolsUpdate, { args: [['AAPL']] });
-    await waitFor('resubscribed', async () =>
-      (await status()).runs >= 2 && (await status()).connected ? true : undefined,
-    );
-    await controlled.signal(stopSignal);
-    await controlled.result();
-    await save(client, 'ingest-feed-controls', controlled);
-
-    // pipeline: real batches, one permanently failing batch (corrupt window state), continue-as-new.
-    await redis.hset(keys.anomalyState, instrumentId('BAD', 'record'), '{corrupt');
-    await redis.xadd(
-      keys.rawEvents,
-      '*',
-      ...encodeRaw({
-        feed: 'record',
-        adapter: 'simulator',
-        recvTs: 1,
-        sourceId: '1',
-        payload: '{"T":"t","S":"BAD","p":10,"s":1,"t":1700000000000,"i":1}',
-      }),
-    );
-    const pipeline = await startWorkflow(client, pipelineWorkflow, {
-      taskQueue,
-      workflowId: 'pipeline-record',
-      args: [{ normalizeSlots: 2, maxAttempts: 2 }],
-    });
-    const failedBatchId = await waitFor('a failed batch', async () => {
-      const list = (await redis.xrange(keys.failedBatches, '-', '+')) as [string, string[]][];
-      return list[0] ? fieldMap(list[0][1]).batch_id : undefined;
-    });
-    await firstRunEnded(client, pipeline, pipeline.firstExecutionRunId);
-    await save(client, 'pipeline', pipeline, pipeline.firstExecutionRunId);
-    await pipeline.terminate('recorded');
-
-    // replayBatch: once applied, once already applied.
-    await redis.hdel(keys.anomalyState, instrumentId('BAD', 'record'));
-    for (const name of ['replay-batch', 'replay-batch-again']) {
-      const h = await startWorkflow(client, replayBatchWorkflow, {
+    if (want('ingest-feed')) {
+      // ingestFeed: one activity run that ends on maxRunMs, then continue-as-new.
+      const feed = await startWorkflow(client, ingestFeedWorkflow, {
         taskQueue,
-        workflowId: name,
-        args: [{ batchId: failedBatchId }],
+        workflowId: feedWorkflowId('record'),
+        args: [{ name: 'record', adapter: 'simulator', url, maxRunMs: 2000 }],
       });
-      await h.result();
-      await save(client, name, h);
+      await firstRunEnded(client, feed, feed.firstExecutionRunId);
+      await save(client, 'ingest-feed', feed, feed.firstExecutionRunId);
+      await feed.terminate('recorded');
     }
 
-    // archiveDay: a day under its own id (copy, verify, manifest, trim), the same day again
-    // (manifest found: trim only), and a run without a day (the Schedule's), which starts the
-    // day's run as a child.
-    const archive = await startWorkflow(client, archiveDayWorkflow, {
-      taskQueue,
-      workflowId: archiveWorkflowId(yesterday),
-      args: [{ day: yesterday }],
-    });
-    await archive.result();
-    await save(client, 'archive-day', archive);
-    const again = await startWorkflow(client, archiveDayWorkflow, {
-      taskQueue,
-      workflowId: archiveWorkflowId(yesterday),
-      args: [{ day: yesterday }],
-    });
-    await again.result();
-    await save(client, 'archive-day-again', again);
-    const dispatch = await startWorkflow(client, archiveDayWorkflow, {
-      taskQueue,
-      workflowId: 'archive-record-dispatch',
-      args: [{}],
-    });
-    await dispatch.result();
-    await save(client, 'archive-day-dispatch', dispatch);
+    if (want('ingest-feed-controls')) {
+      // ingestFeed under operator control: progress signals, pause, resume, setSymbols, stop.
+      const controlled = await startWorkflow(client, ingestFeedWorkflow, {
+        taskQueue,
+        workflowId: feedWorkflowId('record-controls'),
+        args: [{ name: 'record-controls', adapter: 'simulator', url, heartbeatTimeoutMs: 2000 }],
+      });
+      const status = () => controlled.query(feedStatusQuery);
+      await waitFor('events', async () => ((await status()).eventsTotal > 0 ? true : undefined));
+      await controlled.signal(pauseSignal);
+      await waitFor('paused', async () => ((await status()).state === 'paused' ? true : undefined));
+      await controlled.signal(resumeSignal);
+      await waitFor('running', async () => ((await status()).connected ? true : undefined));
+      await controlled.executeUpdate(setSymbolsUpdate, { args: [['AAPL']] });
+      await waitFor('resubscribed', async () =>
+        (await status()).runs >= 2 && (await status()).connected ? true : undefined,
+      );
+      await controlled.signal(stopSignal);
+      await controlled.result();
+      await save(client, 'ingest-feed-controls', controlled);
+    }
 
-    // redriveDeadLetters: a letter that passes now, redriven once.
-    await redis.xadd(
-      keys.deadLetters,
-      '*',
-      ...encodeDeadLetter({
-        reason: 'price 5000 is above NORMALIZE_MAX_PRICE',
-        feed: 'record',
-        adapter: 'simulator',
-        sourceStreamId: `${Date.now()}-0`,
-        payload: '{"T":"t","S":"AAPL","p":50,"s":1,"t":1700000000000,"i":7}',
-      }),
-    );
-    const redrive = await startWorkflow(client, redriveDeadLettersWorkflow, {
-      taskQueue,
-      workflowId: 'redrive-record',
-      args: [{ filter: { feed: 'record' }, partitions: [0] }],
-    });
-    await redrive.result();
-    await save(client, 'redrive-dead-letters', redrive);
+    if (want('pipeline', 'replay-batch', 'replay-batch-again')) {
+      // pipeline: real batches, one permanently failing batch (corrupt window state), continue-as-new.
+      await redis.hset(keys.anomalyState, instrumentId('BAD', 'record'), '{corrupt');
+      await redis.xadd(
+        keys.rawEvents,
+        '*',
+        ...encodeRaw({
+          feed: 'record',
+          adapter: 'simulator',
+          recvTs: 1,
+          sourceId: '1',
+          payload: '{"T":"t","S":"BAD","p":10,"s":1,"t":1700000000000,"i":1}',
+        }),
+      );
+      const pipeline = await startWorkflow(client, pipelineWorkflow, {
+        taskQueue,
+        workflowId: 'pipeline-record',
+        args: [{ normalizeSlots: 2, maxAttempts: 2 }],
+      });
+      const failedBatchId = await waitFor('a failed batch', async () => {
+        const list = (await redis.xrange(keys.failedBatches, '-', '+')) as [string, string[]][];
+        return list[0] ? fieldMap(list[0][1]).batch_id : undefined;
+      });
+      await firstRunEnded(client, pipeline, pipeline.firstExecutionRunId);
+      await save(client, 'pipeline', pipeline, pipeline.firstExecutionRunId);
+      await pipeline.terminate('recorded');
+
+      // replayBatch: once applied, once already applied.
+      await redis.hdel(keys.anomalyState, instrumentId('BAD', 'record'));
+      for (const name of ['replay-batch', 'replay-batch-again']) {
+        const h = await startWorkflow(client, replayBatchWorkflow, {
+          taskQueue,
+          workflowId: name,
+          args: [{ batchId: failedBatchId }],
+        });
+        await h.result();
+        await save(client, name, h);
+      }
+    }
+
+    if (want('archive-day', 'archive-day-again', 'archive-day-dispatch')) {
+      // archiveDay: a day under its own id (copy, verify, manifest, trim), the same day again
+      // (manifest found: trim only), and a run without a day (the Schedule's), which starts the
+      // day's run as a child.
+      const archive = await startWorkflow(client, archiveDayWorkflow, {
+        taskQueue,
+        workflowId: archiveWorkflowId(yesterday),
+        args: [{ day: yesterday }],
+      });
+      await archive.result();
+      await save(client, 'archive-day', archive);
+      const again = await startWorkflow(client, archiveDayWorkflow, {
+        taskQueue,
+        workflowId: archiveWorkflowId(yesterday),
+        args: [{ day: yesterday }],
+      });
+      await again.result();
+      await save(client, 'archive-day-again', again);
+      const dispatch = await startWorkflow(client, archiveDayWorkflow, {
+        taskQueue,
+        workflowId: 'archive-record-dispatch',
+        args: [{}],
+      });
+      await dispatch.result();
+      await save(client, 'archive-day-dispatch', dispatch);
+    }
+
+    if (want('redrive-dead-letters')) {
+      // redriveDeadLetters: a letter that passes now, redriven once.
+      await redis.xadd(
+        keys.deadLetters,
+        '*',
+        ...encodeDeadLetter({
+          reason: 'price 5000 is above NORMALIZE_MAX_PRICE',
+          feed: 'record',
+          adapter: 'simulator',
+          sourceStreamId: `${Date.now()}-0`,
+          payload: '{"T":"t","S":"AAPL","p":50,"s":1,"t":1700000000000,"i":7}',
+        }),
+      );
+      const redrive = await startWorkflow(client, redriveDeadLettersWorkflow, {
+        taskQueue,
+        workflowId: 'redrive-record',
+        args: [{ filter: { feed: 'record' }, partitions: [0] }],
+      });
+      await redrive.result();
+      await save(client, 'redrive-dead-letters', redrive);
+    }
   } finally {
     built.shutdown();
     await running;
