@@ -1,6 +1,9 @@
 import { workflow } from './definitions';
 import { FEED_NAME_PATTERN } from './patterns';
 
+/** A Redis stream id. */
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
 /** The redriveDeadLetters workflow's contract. */
 
 /**
@@ -16,6 +19,8 @@ export interface DeadLetterFilter {
   readonly since?: number;
   /** Dead-lettered at or before this time. */
   readonly until?: number;
+  /** Only these letters (stream ids in their partition's dead-letter stream; at most 1,000). */
+  readonly ids?: readonly string[];
 }
 
 export interface RedriveInput {
@@ -128,6 +133,14 @@ export function redriveInputIssue(
     if (t !== undefined && !(Number.isSafeInteger(t) && t >= 0))
       return { field: name, message: 'must be a time (ms since epoch)' };
   }
+  if (
+    f.ids !== undefined &&
+    (f.ids.length === 0 || f.ids.length > 1000 || !f.ids.every((id) => STREAM_ID.test(id)))
+  )
+    return {
+      field: 'ids',
+      message: 'must be 1-1000 dead letter ids (stream ids such as 1700000000000-0)',
+    };
   if (f.since !== undefined && f.until !== undefined && f.since > f.until)
     return { field: 'until', message: 'must not be before since' };
   const bad = input.partitions.find((p) => !Number.isInteger(p) || p < 0 || p >= partitions);

@@ -51,6 +51,7 @@ const EMPTY: RedriveCounts = {
 };
 
 function matches(id: string, d: DeadLetter, f: DeadLetterFilter): boolean {
+  if (f.ids !== undefined && !f.ids.includes(id)) return false;
   if (f.feed !== undefined && d.feed !== f.feed) return false;
   if (f.reasonContains !== undefined && !d.reason.includes(f.reasonContains)) return false;
   const t = streamIdMs(id);
@@ -198,7 +199,12 @@ export function createRedriveActivities(deps: ActivityDeps) {
         const last = (await redis.xrevrange(pk.deadLetters, '+', '-', 'COUNT', 1)) as Entry[];
         endId = last[0]?.[0] ?? '0-0';
       }
-      const { since, until } = input.filter;
+      // Chosen letters: only the span of their times is read.
+      const ids = input.filter.ids?.map(streamIdMs);
+      const since = ids ? Math.max(input.filter.since ?? 0, Math.min(...ids)) : input.filter.since;
+      const until = ids
+        ? Math.min(input.filter.until ?? Infinity, Math.max(...ids))
+        : input.filter.until;
       const end =
         until !== undefined && until < streamIdMs(endId) ? `${until}-18446744073709551615` : endId;
       let start = resumed ? `(${resumed.lastId}` : since !== undefined ? `${since}-0` : '-';

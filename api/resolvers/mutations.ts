@@ -24,6 +24,7 @@ type RedriveArgs = {
     since?: number | null;
     until?: number | null;
     partitions?: number[] | null;
+    ids?: string[] | null;
   } | null;
   maxLetters?: number | null;
   dryRun?: boolean | null;
@@ -37,6 +38,7 @@ export function parseRedriveArgs(a: RedriveArgs, partitions: number): RedriveReq
     ...(f.reasonContains != null ? { reasonContains: f.reasonContains } : {}),
     ...(f.since != null ? { since: f.since } : {}),
     ...(f.until != null ? { until: f.until } : {}),
+    ...(f.ids != null ? { ids: f.ids } : {}),
   };
   const every = Array.from({ length: partitions }, (_, p) => p);
   const chosen = f.partitions ?? undefined;

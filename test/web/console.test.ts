@@ -4,7 +4,14 @@ import { startFeed, startPipelines } from '../../clients';
 import { replayWorkflowId } from '../../contract';
 import { createLogger } from '../../lib/logger';
 import { createRegistry } from '../../lib/metrics';
-import { createKeys, createRedis, encodeFailedBatch, type Redis } from '../../lib/redis';
+import {
+  createKeys,
+  createRedis,
+  encodeDeadLetter,
+  encodeFailedBatch,
+  keysOf,
+  type Redis,
+} from '../../lib/redis';
 import { buildConsole } from '../../scripts/build-console';
 import { createSimulator } from '../../simulator';
 import { startTestApi, type TestApi } from '../support/api';
@@ -29,6 +36,28 @@ describe('operations console in Chromium', () => {
   const logger = createLogger({ level: config.logLevel, name: 'console-test' });
   const sim = createSimulator({ config: config.simulator, logger, registry: createRegistry('s') });
   const keys = createKeys(config.redis.keyPrefix);
+  /** Writes a dead letter of a valid AAPL trade, as an older adapter would have refused it. */
+  async function deadLetter(price: number): Promise<string> {
+    const pk = keysOf(config).forTicker('AAPL');
+    return (await redis.xadd(
+      pk.deadLetters,
+      '*',
+      ...encodeDeadLetter({
+        reason: 'unknown message type (an older adapter)',
+        feed: 'sim',
+        adapter: 'simulator',
+        sourceStreamId: `${Date.now()}-0`,
+        payload: JSON.stringify({
+          T: 't',
+          S: 'AAPL',
+          p: price,
+          s: 1,
+          t: Date.now() - 60_000,
+          i: 1,
+        }),
+      }),
+    ))!;
+  }
   let simHttp = '';
   let temporal: TemporalFixture;
   let redis: Redis;
@@ -152,6 +181,16 @@ describe('operations console in Chromium', () => {
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(await handle.result()).toMatchObject({ batchId });
 
+    // A dead letter: the operator's Redrive re-runs it through the normalizer; it shows normalized.
+    const letterId = await deadLetter(123.45);
+    const letter = page.locator(`tr[data-dead-letter="${letterId}"]`);
+    await letter.waitFor({ timeout: 10_000 });
+    await letter.locator('button', { hasText: 'Redrive' }).click();
+    await letter.locator('[data-field=redrive] .badge', { hasText: 'normalized' }).waitFor({
+      timeout: 20_000,
+    });
+    expect(await letter.locator('button', { hasText: 'Redrive' }).isDisabled()).toBe(true);
+
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(screenshotDir(), 'console.png'), fullPage: true });
     await page
@@ -183,9 +222,16 @@ describe('operations console in Chromium', () => {
     expect(await replay.isDisabled()).toBe(true);
     await page.waitForSelector('tr[data-feed=sim]', { timeout: 10_000 });
     expect(await page.locator('tr[data-feed=sim] button').isDisabled()).toBe(true);
-    // The redrive slot is there and disabled for everyone until the API has it.
-    const redrive = page.locator('#dead-letters button', { hasText: 'Redrive' });
-    if ((await redrive.count()) > 0) expect(await redrive.first().isDisabled()).toBe(true);
+    const letterId = await deadLetter(99);
+    const redrive = page.locator(`tr[data-dead-letter="${letterId}"] button`, {
+      hasText: 'Redrive',
+    });
+    await redrive.waitFor({ timeout: 10_000 });
+    expect(await redrive.isDisabled()).toBe(true);
+    const refused = await api.gql('mutation { redriveDeadLetters { workflowId } }', undefined, {
+      authorization: `Bearer ${viewerKey}`,
+    });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // Disabled buttons are a courtesy: the API itself refuses the viewer.
     const res = await api.gql(

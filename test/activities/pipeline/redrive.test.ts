@@ -184,7 +184,7 @@ describe('redriveDeadLetterPartition', () => {
     expect(await fx.redis.xlen(keys().normalizedEvents)).toBe(4);
   });
 
-  it('filters by reason, time and count', async () => {
+  it('filters by reason, time, letter ids and count', async () => {
     const acts = activities(fixed);
     const byReason = await acts.redriveDeadLetterPartition(
       input({ filter: { reasonContains: 'price' }, dryRun: true }),
@@ -198,6 +198,11 @@ describe('redriveDeadLetterPartition', () => {
       input({ filter: { until: 1_000 }, dryRun: true }),
     );
     expect(past.matched).toBe(0);
+    const [, second, , fourth] = await letters();
+    const chosen = await acts.redriveDeadLetterPartition(
+      input({ filter: { ids: [second!.id, fourth!.id] }, dryRun: true }),
+    );
+    expect(chosen.outcomes.map((o) => o.letterId)).toEqual([second!.id, fourth!.id]);
     const two = await acts.redriveDeadLetterPartition(input({ maxLetters: 2 }));
     expect(two).toMatchObject({ matched: 2, normalized: 2, truncated: true });
     const rest = await acts.redriveDeadLetterPartition(input({ redriveId: 'redrive-rest' }));

@@ -109,12 +109,20 @@ export interface FailedBatch {
 
 export interface DeadLetter {
   readonly id: string;
+  readonly partition: number;
   readonly reason: string;
   readonly feed: string;
   readonly adapter: string;
   readonly sourceStreamId: string;
   readonly payload: string;
   readonly time: string;
+  readonly redrivenFrom: string | null;
+  /** What a redrive made of it; null until one took it. */
+  readonly redrive: {
+    readonly outcome: string;
+    readonly workflowId: string;
+    readonly detail: string | null;
+  } | null;
 }
 
 export interface Page<T> {

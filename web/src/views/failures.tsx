@@ -107,14 +107,38 @@ export function FailedBatchesView() {
   );
 }
 
-/** Dead-lettered events, newest first, with the reason and the original payload. */
+/**
+ * Dead-lettered events, newest first, with the reason and the original payload; operators
+ * redrive a letter through the normalizer (after an adapter fix), and see what it became.
+ */
 export function DeadLettersView() {
-  const { settings } = useSession();
+  const { settings, role } = useSession();
   const polled = usePoll(
     () => gql<{ deadLetters: Page<DeadLetter> }>(settings, 'DeadLetters', { first: PAGE }),
     5000,
   );
+  const [message, setMessage] = useState<string>();
+  const [busy, setBusy] = useState<string>();
+  const operator = canOperate(role);
   const now = useNow();
+
+  async function redrive(d: DeadLetter) {
+    setBusy(d.id);
+    setMessage(undefined);
+    try {
+      const r = await gql<{ redriveDeadLetters: WorkflowRef }>(settings, 'RedriveDeadLetters', {
+        ids: [d.id],
+        partitions: [d.partition],
+      });
+      setMessage(`started ${r.redriveDeadLetters.workflowId}`);
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(undefined);
+      polled.refresh();
+    }
+  }
+
   const page = polled.data?.deadLetters;
   return (
     <Panel
@@ -123,6 +147,11 @@ export function DeadLettersView() {
       error={polled.error}
       aside={<span class="aside">{count(page?.totalCount)} held</span>}
     >
+      {message && (
+        <p class="note" role="status">
+          {message}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -130,24 +159,48 @@ export function DeadLettersView() {
             <th>feed</th>
             <th>reason</th>
             <th>payload</th>
+            <th>redrive</th>
             <th />
           </tr>
         </thead>
         <tbody>
           {page?.edges.map(({ node: d }) => (
-            <tr key={d.id} data-dead-letter={d.id}>
+            <tr key={`${d.partition}:${d.id}`} data-dead-letter={d.id}>
               <td class="num">{age(d.time, now)} ago</td>
               <td>
                 {d.feed}
                 <div class="sub">{d.adapter}</div>
               </td>
-              <td>{d.reason}</td>
+              <td>
+                {d.reason}
+                {d.redrivenFrom && <div class="sub">failed again when redriven</div>}
+              </td>
               <td class="mono payload" title={d.payload}>
                 {d.payload}
               </td>
+              <td data-field="redrive" title={d.redrive?.detail ?? undefined}>
+                {d.redrive ? (
+                  <TemporalLink workflowId={d.redrive.workflowId}>
+                    <Badge kind={d.redrive.outcome === 'normalized' ? 'COMPLETED' : 'FAILED'}>
+                      {d.redrive.outcome}
+                    </Badge>
+                  </TemporalLink>
+                ) : (
+                  '–'
+                )}
+              </td>
               <td>
-                {/* Redrive (re-normalize a dead letter) is not in the API yet: the slot is kept. */}
-                <button disabled title="Redrive is not available yet">
+                <button
+                  disabled={!operator || busy === d.id || d.redrive !== null}
+                  title={
+                    !operator
+                      ? 'Needs the operator role'
+                      : d.redrive
+                        ? 'Redriven already (a letter is redriven at most once)'
+                        : 'Re-run it through the normalizer (after an adapter fix)'
+                  }
+                  onClick={() => void redrive(d)}
+                >
                   Redrive
                 </button>
               </td>
