@@ -127,7 +127,9 @@ export async function runScale(
           `worker-${i}`,
           'workers/main.ts',
           { WORKER_METRICS_PORT: String(port) },
-          `http://127.0.0.1:${port}/healthz`,
+          // Polling, not just up: the stage activities are long-lived and go to the workers
+          // polling when the pipelines start (a worker that comes later waits for the next run).
+          `http://127.0.0.1:${port}/readyz`,
         ),
       );
     }

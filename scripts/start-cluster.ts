@@ -85,7 +85,9 @@ async function main(): Promise<void> {
       await superviseApp(supervisor, logDir, {
         name: `worker-${i}`,
         entry: 'workers/main.ts',
-        readyUrl: `http://${config.worker.metricsHost}:${port}/healthz`,
+        // Polling before the pipelines start: their long-lived stage activities go to the
+        // workers polling then, so both workers take a share from the first minute.
+        readyUrl: `http://${config.worker.metricsHost}:${port}/readyz`,
         stopGraceMs: workerGraceMs,
         env: { ...childEnv, WORKER_METRICS_PORT: String(port) },
       });
