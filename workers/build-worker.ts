@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   NativeConnection,
   Worker,
@@ -85,6 +86,8 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<BuiltWorker
     summaryMs: config.processes.connectionLogSummaryMs,
   });
   const stopping = new AbortController();
+  // Every running stage and feed activity listens for the shutdown: tens at once, by design.
+  setMaxListeners(0, stopping.signal);
   const sectors = loadSectors(config.sectorsFile);
   const deps: ActivityDeps = {
     config,
