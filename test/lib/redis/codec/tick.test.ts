@@ -4,8 +4,8 @@ import {
   encodeLatestQuote,
   encodeTick,
   quoteOrderKey,
-} from '../../../lib/redis';
-import type { NormalizedTick } from '../../../lib/domain';
+} from '../../../../lib/redis';
+import type { NormalizedTick } from '../../../../lib/domain';
 
 describe('tick codecs', () => {
   const quote: NormalizedTick = {
