@@ -28,6 +28,8 @@ export interface BacktestRequest {
   readonly labels?: readonly KnownEvent[];
   /** @defaultValue BACKTEST_DEFAULTS.batchSize */
   readonly batchSize?: number;
+  /** @defaultValue BACKTEST_DEFAULTS.heartbeatTimeoutMs */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** A request that cannot run: the field at fault and why. */
@@ -93,6 +95,9 @@ export function backtestInput(config: Config, request: BacktestRequest): Backtes
     candidate,
     ...(request.labels && request.labels.length > 0 ? { labels: request.labels } : {}),
     batchSize,
+    ...(request.heartbeatTimeoutMs !== undefined
+      ? { heartbeatTimeoutMs: request.heartbeatTimeoutMs }
+      : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface BacktestInput {
   readonly labels?: readonly KnownEvent[];
   /** Ticks per detection batch (stale detection runs once per batch, as in the pipeline). */
   readonly batchSize: number;
+  /** How soon a day on a dead worker is retried elsewhere. @defaultValue {@link BACKTEST_DEFAULTS}.heartbeatTimeoutMs */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** One day of a run, for its activity. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type Config } from '../lib/config';
 import { instrumentId } from '../lib/domain';
 import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
@@ -12,7 +12,7 @@ import { createRegistry } from '../lib/metrics';
 import { keysOf, createRedis, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
-import { startWorkflow } from '../clients';
+import { startBacktest, startWorkflow } from '../clients';
 import {
   archiveDayWorkflow,
   archiveWorkflowId,
@@ -34,6 +34,14 @@ import { answerHelp } from '../lib/cli';
  * after a deliberate workflow change (guarded by `patched()`), never to paper over a failure.
  */
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+
+/**
+ * `--only NAME` (repeatable): save only these fixtures; the others' recorded files stay as they
+ * are (they guard the code paths of older runs). Every workflow still runs, except when only
+ * backtest fixtures are asked for: then only the day's archive and the backtests run.
+ */
+const ARGS = process.argv.slice(2);
+const ONLY = ARGS.flatMap((a, i) => (ARGS[i - 1] === '--only' ? [a] : []));
 
 async function waitFor<T>(
   what: string,
@@ -63,6 +71,10 @@ async function save(
   handle: WorkflowHandle,
   runId?: string,
 ): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.includes(name)) {
+    process.stdout.write(`skipped ${name} (not in --only)\n`);
+    return;
+  }
   const h = runId ? client.workflow.getHandle(handle.workflowId, runId) : handle;
   const history = await h.fetchHistory();
   writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
@@ -141,6 +153,11 @@ async function main(): Promise<void> {
   const running = built.worker.run();
   const taskQueue = config.temporal.taskQueue;
   try {
+    // Only backtest fixtures asked for: archive the day and record those, nothing else.
+    if (ONLY.length > 0 && ONLY.every((n) => n.startsWith('backtest-'))) {
+      await recordBacktest(client, config, yesterday);
+      return;
+    }
     const { url } = await sim.start();
 
     // ingestFeed: one activity run that ends on maxRunMs, then continue-as-new.
@@ -235,6 +252,8 @@ async function main(): Promise<void> {
     });
     await dispatch.result();
     await save(client, 'archive-day-dispatch', dispatch);
+
+    await recordBacktest(client, config, yesterday);
   } finally {
     built.shutdown();
     await running;
@@ -247,10 +266,35 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * backtestAnomalies: yesterday (archived first, unless it is already) under a candidate
+ * setting, then the same input again (the stored report: nothing replayed).
+ */
+async function recordBacktest(client: Client, config: Config, day: string): Promise<void> {
+  const archived = await startWorkflow(client, archiveDayWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'archive-record-backtest',
+    args: [{ day }],
+  });
+  await archived.result();
+  for (const name of ['backtest-anomalies', 'backtest-anomalies-again']) {
+    const started = await startBacktest(client, config, {
+      from: day,
+      to: day,
+      set: ['ANOMALY_JUMP_PCT=2.5'],
+    });
+    const h = client.workflow.getHandle(started.workflowId, started.runId);
+    await h.result();
+    await save(client, name, h);
+  }
+}
+
 answerHelp(
   'record-histories',
-  `usage: npm run record-histories
-  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/`,
+  `usage: npm run record-histories [-- --only NAME ...]
+  runs each workflow on a throw-away stack and saves its history to test/fixtures/histories/
+  --only NAME   save only fixture NAME (repeatable); the others are left as they are`,
+  ARGS.filter((a, i) => a !== '--only' && ARGS[i - 1] !== '--only'),
 );
 main().catch((err: unknown) => {
   console.error(err);

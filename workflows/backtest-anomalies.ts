@@ -23,11 +23,6 @@ const retry = {
   maximumAttempts: 10,
   nonRetryableErrorTypes: [FAILURE.badDay, FAILURE.notArchived, FAILURE.badBacktest],
 };
-const { backtestArchivedDay } = proxyActivities<Activities>({
-  startToCloseTimeout: BACKTEST_DEFAULTS.timeoutMs,
-  heartbeatTimeout: BACKTEST_DEFAULTS.heartbeatTimeoutMs,
-  retry,
-});
 const { readBacktestReport, storeBacktestReport } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry,
@@ -41,6 +36,11 @@ const { readBacktestReport, storeBacktestReport } = proxyActivities<Activities>(
  */
 export async function backtestAnomalies(input: BacktestInput): Promise<BacktestReport> {
   const runId = workflowInfo().workflowId;
+  const { backtestArchivedDay } = proxyActivities<Activities>({
+    startToCloseTimeout: BACKTEST_DEFAULTS.timeoutMs,
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? BACKTEST_DEFAULTS.heartbeatTimeoutMs,
+    retry,
+  });
   let days: string[];
   try {
     days = daysBetween(input.from, input.to, BACKTEST_DEFAULTS.maxDays);

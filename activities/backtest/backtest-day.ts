@@ -22,6 +22,7 @@ import {
   type DayReport,
   type Replay,
 } from '../../lib/domain';
+import type { Logger } from '../../lib/logger';
 import { checkedRange, inActivity } from '../archive/context';
 
 /** Where a killed attempt's successor goes on from: written at a replay batch end. */
@@ -92,6 +93,7 @@ export async function backtestDay(
   config: Config,
   archive: LazyArchiveSink,
   { runId, day, input }: BacktestDayInput,
+  logger?: Logger,
 ): Promise<DayReport> {
   const dir = backtestDayDir(config, runId, day);
   const reportFile = join(dir, 'report.json');
@@ -111,6 +113,8 @@ export async function backtestDay(
     resumedFrom && existsSync(resumedFrom)
       ? (JSON.parse(await readFile(resumedFrom, 'utf8')) as Checkpoint)
       : undefined;
+  if (ck)
+    logger?.info({ day, ticksRead: ck.ticksRead, checkpoint: resumedFrom }, 'backtest day resumed');
   await mkdir(dir, { recursive: true });
   const file = (side: Side) => join(dir, `${side}.ndjson`);
   const found: Record<Side, BacktestAnomaly[]> = { production: [], candidate: [] };

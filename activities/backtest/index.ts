@@ -17,8 +17,9 @@ export function createBacktestActivities(deps: ActivityDeps) {
   return {
     /** Replays one archived day under both settings (see {@link backtestDay}). */
     async backtestArchivedDay(input: BacktestDayInput): Promise<DayReport> {
-      const report = await backtestDay(deps.config, archive, input);
-      activityLogger(deps.logger, { day: input.day }).info(
+      const log = activityLogger(deps.logger, { day: input.day });
+      const report = await backtestDay(deps.config, archive, input, log);
+      log.info(
         {
           ticks: report.ticksRead,
           production: report.production.total,

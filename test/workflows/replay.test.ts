@@ -19,7 +19,13 @@ describe('recorded workflow histories replay on the current code', () => {
         return h.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
       }),
     );
-    expect([...types].sort()).toEqual(['archiveDay', 'ingestFeed', 'pipeline', 'replayBatch']);
+    expect([...types].sort()).toEqual([
+      'archiveDay',
+      'backtestAnomalies',
+      'ingestFeed',
+      'pipeline',
+      'replayBatch',
+    ]);
   });
 
   it.each(files)('%s', async (file) => {
