@@ -46,7 +46,22 @@ export function createReplay(
   const newestByFeed = new Map<string, number>();
   const found: Anomaly[] = [];
 
-  const emit = (a: Anomaly, sector: string) => sink({ ...a, partition, sector });
+  // Keys in one order (that of anomalyLine), so an anomaly read back from the output is the
+  // same JSON as one found now: a resumed day's report is byte-identical to an uninterrupted one.
+  const emit = (a: Anomaly, sector: string) =>
+    sink({
+      partition,
+      ticker: a.ticker,
+      feed: a.feed,
+      sector,
+      type: a.type,
+      severity: a.severity,
+      price: a.price,
+      statistic: a.statistic,
+      threshold: a.threshold,
+      ts: a.ts,
+      sourceIds: a.sourceIds,
+    });
 
   function endBatch(): void {
     for (const [feed, newest] of newestByFeed) {

@@ -1,4 +1,5 @@
 import {
+  anomalyLine,
   createReplay,
   detect,
   type Anomaly,
@@ -37,6 +38,8 @@ describe('createReplay', () => {
       })),
     );
     expect(replayFromIndex).toBe(createReplay);
+    // Found and read back from the output, an anomaly is the same JSON text.
+    expect(found.map((a) => JSON.stringify(a))).toEqual(found.map(anomalyLine));
   });
 
   it('runs stale detection at each batch end, per feed, at its newest event time', () => {
