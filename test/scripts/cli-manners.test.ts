@@ -30,6 +30,7 @@ const CLIS = [
   'scripts/start.ts',
   'scripts/start-cluster.ts',
   'scripts/archive.ts',
+  'scripts/backtest.ts',
   'scripts/api-keys.ts',
   'scripts/schedules.ts',
   'scripts/record-histories.ts',
