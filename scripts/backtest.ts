@@ -72,7 +72,7 @@ function table(title: string, p: Record<string, number>, c: Record<string, numbe
   if (keys.length === 0) return [];
   const w = Math.max(title.length, ...keys.map((k) => k.length));
   const row = (k: string, a: string, b: string, d: string) =>
-    `  ${k.padEnd(w)}  ${a.padStart(10)}  ${b.padStart(10)}  ${d.padStart(7)}`;
+    `  ${k.padEnd(w)}  ${a.padStart(10)}  ${b.padStart(10)}  ${d.padStart(7)}`.trimEnd();
   return [
     row(title, 'production', 'candidate', 'change'),
     ...keys.map((k) => {
