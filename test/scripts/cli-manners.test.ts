@@ -44,6 +44,7 @@ const CLIS = [
   'bench/main.ts',
   'bench/api-main.ts',
   'bench/archive.ts',
+  'bench/backtest.ts',
   'bench/freshness-main.ts',
   'bench/scale.ts',
 ];
