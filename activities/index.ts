@@ -1,4 +1,5 @@
 import { createArchiveActivities } from './archive';
+import { createBacktestActivities } from './backtest';
 import type { ActivityDeps } from './deps';
 import { createIngestActivities } from './feed';
 import { createPipelineActivities, createRedriveActivities, createStageRunner } from './pipeline';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStageRunner(deps),
     ...createRedriveActivities(deps),
     ...createArchiveActivities(deps),
+    ...createBacktestActivities(deps),
   };
 }
 

@@ -7,3 +7,4 @@ export * from './starters';
 export * from './archive-schedule';
 export * from './legacy-pipeline';
 export { createTemporalClient } from './temporal-client';
+export * from './backtest';

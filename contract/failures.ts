@@ -22,6 +22,10 @@ export const FAILURE = {
   dayNotClosed: 'DayNotClosed',
   /** archiveDay: the archive's count or checksum differs from Redis's. */
   archiveMismatch: 'ArchiveMismatch',
+  /** backtestAnomalies: a day of the range has no archive manifest. */
+  notArchived: 'NotArchived',
+  /** backtestAnomalies: the input's settings or filters are invalid. */
+  badBacktest: 'BadBacktest',
 } as const;
 
 export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];

@@ -11,5 +11,6 @@ export * from './pipeline';
 export * from './replay';
 export * from './redrive';
 export * from './archive';
+export * from './backtest';
 export * from './workflows';
 export * from '../lib/temporal/search-attributes';

@@ -1,5 +1,6 @@
 import type { WorkflowFn } from './definitions';
 import { archiveDayWorkflow } from './archive';
+import { backtestAnomaliesWorkflow } from './backtest';
 import { ingestFeedWorkflow } from './feed';
 import { pipelineWorkflow } from './pipeline';
 import { redriveDeadLettersWorkflow } from './redrive';
@@ -12,6 +13,7 @@ export const WORKFLOWS = {
   [replayBatchWorkflow.name]: replayBatchWorkflow,
   [archiveDayWorkflow.name]: archiveDayWorkflow,
   [redriveDeadLettersWorkflow.name]: redriveDeadLettersWorkflow,
+  [backtestAnomaliesWorkflow.name]: backtestAnomaliesWorkflow,
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

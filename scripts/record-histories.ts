@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type Config } from '../lib/config';
 import { instrumentId } from '../lib/domain';
 import { PROJECT_ROOT, startEphemeralStack } from '../lib/devstack';
 import { createLogger } from '../lib/logger';
@@ -12,7 +12,7 @@ import { createRegistry } from '../lib/metrics';
 import { keysOf, createRedis, encodeDeadLetter, encodeRaw, fieldMap } from '../lib/redis';
 import { createSimulator } from '../simulator';
 import { buildWorker } from '../workers/build-worker';
-import { startWorkflow } from '../clients';
+import { startBacktest, startWorkflow } from '../clients';
 import {
   archiveDayWorkflow,
   archiveWorkflowId,
@@ -272,6 +272,10 @@ async function main(): Promise<void> {
       await redrive.result();
       await save(client, 'redrive-dead-letters', redrive);
     }
+
+    if (want('backtest-anomalies', 'backtest-anomalies-again')) {
+      await recordBacktest(client, config, yesterday);
+    }
   } finally {
     built.shutdown();
     await running;
@@ -281,6 +285,29 @@ async function main(): Promise<void> {
     await connection.close();
     await redis.quit();
     await stack.stop();
+  }
+}
+
+/**
+ * backtestAnomalies: yesterday (archived first, unless it is already) under a candidate
+ * setting, then the same input again (the stored report: nothing replayed).
+ */
+async function recordBacktest(client: Client, config: Config, day: string): Promise<void> {
+  const archived = await startWorkflow(client, archiveDayWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'archive-record-backtest',
+    args: [{ day }],
+  });
+  await archived.result();
+  for (const name of ['backtest-anomalies', 'backtest-anomalies-again']) {
+    const started = await startBacktest(client, config, {
+      from: day,
+      to: day,
+      set: ['ANOMALY_JUMP_PCT=2.5'],
+    });
+    const h = client.workflow.getHandle(started.workflowId, started.runId);
+    await h.result();
+    await save(client, name, h);
   }
 }
 

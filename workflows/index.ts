@@ -4,3 +4,4 @@ export { pipeline } from './pipeline';
 export { replayBatch } from './replay-batch';
 export { archiveDay } from './archive-day';
 export { redriveDeadLetters } from './redrive-dead-letters';
+export { backtestAnomalies } from './backtest-anomalies';

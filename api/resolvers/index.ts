@@ -1,5 +1,6 @@
 import { adminResolvers } from './admin';
 import { anomalyResolvers } from './anomalies';
+import { backtestResolvers } from './backtest';
 import { consoleResolvers } from './console';
 import { historyResolvers } from './history';
 import { mutationResolvers } from './mutations';
@@ -24,8 +25,13 @@ export const resolvers = {
     ...pipelineResolvers.Query,
     ...adminResolvers.Query,
     ...consoleResolvers.Query,
+    ...backtestResolvers.Query,
   },
-  Mutation: { ...mutationResolvers.Mutation, ...adminResolvers.Mutation },
+  Mutation: {
+    ...mutationResolvers.Mutation,
+    ...adminResolvers.Mutation,
+    ...backtestResolvers.Mutation,
+  },
   Subscription: subscriptionResolvers.Subscription,
   Quote: quoteResolvers.Quote,
   Anomaly: anomalyResolvers.Anomaly,

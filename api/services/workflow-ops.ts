@@ -30,6 +30,8 @@ import {
 } from '../../contract';
 import type { Config } from '../../lib/config';
 import { ERROR_CODES, userError } from '../errors';
+import { backtestView, startBacktestRun, type BacktestView } from './backtest-ops';
+import type { BacktestRequest } from '../../clients';
 
 /** What a mutation returns: the workflow it started or signalled. */
 export interface WorkflowRef {
@@ -92,6 +94,10 @@ export interface WorkflowOps {
   /** Starts a redrive of dead letters (a new run per request). */
   redriveDeadLetters(request: RedriveRequest): Promise<WorkflowRef>;
   triggerArchive(day: string): Promise<WorkflowRef>;
+  /** Starts a backtest (or joins the run of the same input; a finished one returns its report). */
+  startBacktest(request: BacktestRequest): Promise<WorkflowRef>;
+  /** A backtest by workflow id: status, progress and report. */
+  backtest(workflowId: string): Promise<BacktestView | undefined>;
   /** The newest run of a workflow id of this deployment's task queue, or undefined. */
   run(workflowId: string): Promise<WorkflowRunView | undefined>;
   /** True when the server answers. */
@@ -284,6 +290,15 @@ export function createWorkflowOps(
         const d = await workflowHandle(client, archiveDayWorkflow, r.workflowId).describe();
         return { workflowId: r.workflowId, runId: d.runId, started: false };
       }),
+
+    // A bad request is a BAD_USER_INPUT error, which guarded passes on as it is.
+    startBacktest: (request) =>
+      guarded('start backtest', () => startBacktestRun(client, config, request)),
+
+    backtest: (workflowId) =>
+      guarded('describe backtest', () =>
+        backtestView(client, config, workflowId, (p) => withTimeout(p, queryTimeoutMs)),
+      ),
 
     run: (workflowId) =>
       guarded('describe workflow', async () => {

@@ -6,7 +6,7 @@ import type { Config } from './schema';
 
 /** Rules between keys, run once every key is valid on its own. */
 export function crossKeyIssues(c: Config): ConfigIssue[] {
-  return [...ingestIssues(c), ...anomalyIssues(c), ...apiIssues(c)];
+  return [...ingestIssues(c), ...anomalyIssues(c.anomaly), ...apiIssues(c)];
 }
 
 /** A number as it would have been written in the environment. */
@@ -25,23 +25,26 @@ function ingestIssues(c: Config): ConfigIssue[] {
   ];
 }
 
-// A window holds at most ANOMALY_WINDOW values, so more samples than that would never be met.
-function anomalyIssues(c: Config): ConfigIssue[] {
+/**
+ * The anomaly keys' rule between keys (also run on a backtest's settings): a window holds at
+ * most ANOMALY_WINDOW values, so more samples than that would never be met.
+ */
+export function anomalyIssues(a: Config['anomaly']): ConfigIssue[] {
   const { window, minSamples, volumeMinSamples, sectors } = anomaly.settings;
   const samples: [string, number | undefined][] = [
-    [minSamples.env, c.anomaly.minSamples],
-    [volumeMinSamples.env, c.anomaly.volumeMinSamples],
+    [minSamples.env, a.minSamples],
+    [volumeMinSamples.env, a.volumeMinSamples],
   ];
-  for (const [sector, o] of Object.entries(c.anomaly.sectors)) {
+  for (const [sector, o] of Object.entries(a.sectors)) {
     samples.push([`${sectors.env}.${sector}.minSamples`, o.minSamples]);
     samples.push([`${sectors.env}.${sector}.volumeMinSamples`, o.volumeMinSamples]);
   }
   return samples
-    .filter(([, n]) => n !== undefined && n > c.anomaly.window)
+    .filter(([, n]) => n !== undefined && n > a.window)
     .map(([key, n]) => ({
       key,
       value: shown(n!),
-      message: `must not exceed ${window.env} (${c.anomaly.window})`,
+      message: `must not exceed ${window.env} (${a.window})`,
     }));
 }
 

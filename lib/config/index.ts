@@ -10,3 +10,10 @@
 export { loadConfig, type Env } from './load';
 export { ConfigError, reportStartupError, type ConfigIssue } from './errors';
 export type { Config } from './schema';
+export {
+  ANOMALY_KEYS,
+  anomalySettingsText,
+  parseAnomalySettings,
+  withAssignments,
+  type AnomalySettingsText,
+} from './anomaly-settings';

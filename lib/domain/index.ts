@@ -7,3 +7,4 @@ export * from './normalize';
 export * from './anomaly';
 export * from './backoff';
 export * from './partition';
+export * from './backtest';

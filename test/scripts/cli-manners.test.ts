@@ -31,6 +31,7 @@ const CLIS = [
   'scripts/start-cluster.ts',
   'scripts/archive.ts',
   'scripts/redrive.ts',
+  'scripts/backtest.ts',
   'scripts/api-keys.ts',
   'scripts/schedules.ts',
   'scripts/record-histories.ts',
@@ -44,6 +45,7 @@ const CLIS = [
   'bench/main.ts',
   'bench/api-main.ts',
   'bench/archive.ts',
+  'bench/backtest.ts',
   'bench/freshness-main.ts',
   'bench/scale.ts',
 ];

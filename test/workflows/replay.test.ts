@@ -21,6 +21,7 @@ describe('recorded workflow histories replay on the current code', () => {
     );
     expect([...types].sort()).toEqual([
       'archiveDay',
+      'backtestAnomalies',
       'ingestFeed',
       'pipeline',
       'redriveDeadLetters',
