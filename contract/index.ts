@@ -12,4 +12,5 @@ export * from './replay';
 export * from './redrive';
 export * from './archive';
 export * from './workflows';
+export * from './summaries';
 export * from '../lib/temporal/search-attributes';

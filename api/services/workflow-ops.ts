@@ -23,6 +23,7 @@ import {
   pipelineWorkflow,
   pipelineWorkflowId,
   replayBatchWorkflow,
+  replayMetadata,
   replayWorkflowId,
   type FeedInput,
   type FeedStatus,
@@ -260,6 +261,7 @@ export function createWorkflowOps(
             taskQueue,
             workflowId,
             args: [{ batchId }],
+            ...replayMetadata(batchId),
           });
           return { workflowId, runId: h.firstExecutionRunId, started: true };
         } catch (err) {
