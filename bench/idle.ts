@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { answerHelp } from '../lib/cli';
 import { loadConfig, type Config } from '../lib/config';
+import { hostPort, isListening } from '../lib/devstack/ports';
 import { keysOf } from '../lib/redis';
 import { feedWorkflowId, pipelineWorkflowId } from '../contract';
 import { ROLES, rolePids, stackCpuSeconds, startNpmStack, type Role } from './idle-stack';
@@ -131,14 +132,14 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   let sub: ReturnType<typeof subscribe> | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporal.address }).catch(
-      async (err: unknown) => {
-        // The Temporal server may still be starting: one more try after a while.
-        await sleep(15_000);
-        if (stack.child.exitCode !== null) throw err;
-        return Connection.connect({ address: config.temporal.address });
-      },
-    );
+    const { host, port } = hostPort(config.temporal.address);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!(await isListening(host, port))) {
+      if (stack.child.exitCode !== null) throw new Error('npm start exited during start-up');
+      if (Date.now() > deadline) throw new Error('Temporal did not listen in time');
+      await sleep(1000);
+    }
+    connection = await Connection.connect({ address: config.temporal.address });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     await waitReady(client, config, () => stack.child.exitCode !== null);
     const startedAt = Date.now();
