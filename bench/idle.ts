@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
@@ -48,6 +48,8 @@ export interface IdleWindow {
   readonly freshnessP50: number;
   readonly freshnessP99: number;
   readonly quotes: number;
+  /** The machine's 1-minute load average at the window's end (other jobs move freshness). */
+  readonly loadAverage: number;
 }
 
 export interface ChainFigures {
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
         freshnessP50: percentile(fresh, 0.5),
         freshnessP99: percentile(fresh, 0.99),
         quotes: fresh.length,
+        loadAverage: round(loadavg()[0]!),
       };
       windows.push(w);
       log(`minute ${m + 1}: ${JSON.stringify(w)}`);
