@@ -91,17 +91,7 @@ export function createStageRunner(deps: ActivityDeps) {
       deps.shutdown.addEventListener('abort', onShutdown, { once: true });
       ctx.cancelled.catch(() => (stopping ??= 'cancelled'));
 
-      // Each heartbeat call crosses into the SDK's core (~25% of an idle worker's CPU when made
-      // per chunk: bench:idle); the core sends one per 0.8 x timeout anyway, so routine ones
-      // are spaced out here. A chunk's failure count is recorded at once (`now`).
-      const heartbeatEveryMs = Math.min(1000, (ctx.info.heartbeatTimeoutMs ?? 10_000) / 5);
-      let heartbeatAt = -Infinity;
-      const heartbeat = (now = false) => {
-        const t = deps.now();
-        if (!now && t - heartbeatAt < heartbeatEveryMs) return;
-        heartbeatAt = t;
-        ctx.heartbeat({ totals, failures } satisfies StageHeartbeat);
-      };
+      const heartbeat = () => ctx.heartbeat({ totals, failures } satisfies StageHeartbeat);
       const reporter = progressReporter(ctx, input.statusMs, deps.now, () => ({ ...totals }), log);
 
       /** Runs `fn`, waiting out Redis outages (heartbeating); other errors are thrown. */
@@ -237,7 +227,7 @@ export function createStageRunner(deps: ActivityDeps) {
             checkPending = true;
             const count = failures && failures.firstId === firstId ? failures.count + 1 : 1;
             failures = { firstId: firstId ?? '', count };
-            heartbeat(true);
+            heartbeat();
             log.warn({ err, attempt: count, firstId }, 'chunk failed');
             if (count >= input.maxAttempts) {
               const quarantined = await patiently('quarantine', () =>
