@@ -3,6 +3,7 @@ import {
   ARCHIVE_SCHEDULED_WORKFLOW_ID,
   ARCHIVE_SCHEDULE_ID,
   archiveDayWorkflow,
+  archiveScheduleMetadata,
   type ArchiveDayWorkflow,
 } from '../contract';
 import type { Config } from '../lib/config';
@@ -23,6 +24,7 @@ export async function ensureArchiveSchedule(
     taskQueue: config.temporal.taskQueue,
     workflowId: ARCHIVE_SCHEDULED_WORKFLOW_ID,
     args,
+    ...archiveScheduleMetadata(),
   };
   // Never two archives at once (each day also runs under its own id, archive-<day>); a missed
   // night (server down) still runs within the catch-up window.

@@ -7,16 +7,30 @@ import {
   feedWorkflowId,
   ingestFeedWorkflow,
   PARTITION,
+  PURPOSE_MEMO,
+  archiveDayMetadata,
+  feedMetadata,
+  pipelineMetadata,
   pipelineWorkflow,
+  redriveMetadata,
   pipelineWorkflowId,
   redriveDeadLettersWorkflow,
   redriveWorkflowId,
   type FeedInput,
   type RedriveInput,
+  type WorkflowMetadata,
 } from '../contract';
 import type { Config } from '../lib/config';
 import { ensureArchiveSchedule } from './archive-schedule';
 import { startOnce, startWorkflow, type Started } from './workflow-client';
+
+/**
+ * A continue-as-new chain's start options: its summary as user metadata (the first run's) and
+ * in the memo, which the server carries to every later run.
+ */
+function withPurpose(m: WorkflowMetadata): WorkflowMetadata & { memo: Record<string, string> } {
+  return { ...m, memo: { [PURPOSE_MEMO]: m.staticSummary } };
+}
 
 /** Starts a feed's ingestion workflow unless it already runs (a feed runs once). */
 export function startFeed(client: Client, config: Config, input: FeedInput): Promise<Started> {
@@ -24,6 +38,7 @@ export function startFeed(client: Client, config: Config, input: FeedInput): Pro
     taskQueue: config.temporal.taskQueue,
     workflowId: feedWorkflowId(input.name),
     args: [input],
+    ...withPurpose(feedMetadata(input)),
     typedSearchAttributes: [
       { key: FEED_NAME, value: input.name },
       { key: ADAPTER, value: input.adapter },
@@ -36,6 +51,7 @@ export function startPipeline(client: Client, config: Config, partition: number)
   return startOnce(client, pipelineWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId: pipelineWorkflowId(config.pipeline.workflowId, partition),
+    ...withPurpose(pipelineMetadata({ partition, normalizeSlots: config.pipeline.normalizeSlots })),
     args: [
       {
         partition,
@@ -69,6 +85,7 @@ export function startArchiveDay(client: Client, config: Config, day: string): Pr
     taskQueue: config.temporal.taskQueue,
     workflowId: archiveWorkflowId(day),
     args: [{ day }],
+    ...archiveDayMetadata(day),
   });
 }
 
@@ -93,6 +110,7 @@ export async function startRedrive(
     taskQueue: config.temporal.taskQueue,
     workflowId: redriveWorkflowId(key),
     args: [input],
+    ...redriveMetadata(input),
   });
   return { workflowId: h.workflowId, runId: h.firstExecutionRunId, input };
 }

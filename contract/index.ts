@@ -13,4 +13,5 @@ export * from './redrive';
 export * from './archive';
 export * from './backtest';
 export * from './workflows';
+export * from './summaries';
 export * from '../lib/temporal/search-attributes';

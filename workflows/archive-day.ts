@@ -12,6 +12,7 @@ import {
   ARCHIVE_DEFAULTS,
   FAILURE,
   SCHEDULED_START_TIME,
+  archiveDayMetadata,
   archiveWorkflowId,
   type ArchiveDayInput,
   type ArchiveDayResult,
@@ -65,6 +66,8 @@ export async function archiveDay(input: ArchiveDayInput = {}): Promise<ArchiveDa
       return await executeChild(archiveDay, {
         workflowId: archiveWorkflowId(day),
         args: [{ ...input, day }],
+        // User metadata of the command only: histories without it still replay.
+        ...archiveDayMetadata(day),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {

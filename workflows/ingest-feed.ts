@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,6 +21,7 @@ import {
   FEED_NAME,
   FEED_STATE,
   SYMBOL_PATTERN,
+  feedMetadata,
   feedProgressSignal,
   feedStatusQuery,
   pauseSignal,
@@ -31,6 +33,7 @@ import {
   type FeedState,
   type FeedStatus,
 } from '../contract';
+import { feedCurrentDetails } from './current-details';
 import { FeedSupervisor, checkSymbols, describeFailure } from './feed-supervisor';
 
 /**
@@ -56,19 +59,27 @@ export async function ingestFeed(input: FeedInput, carried?: FeedCarried): Promi
   });
 
   const feed = new FeedSupervisor(input, carried);
+  // Not in the history: the Temporal UI's current details, kept by every run (unlike the summary).
+  const summary = feedMetadata(input).staticSummary;
+  const showDetails = () => setCurrentDetails(feedCurrentDetails(summary, feed.status()));
   const setState = (next: FeedState) => {
     if (next === feed.state) return;
     feed.state = next;
     upsertSearchAttributes([{ key: FEED_STATE, value: next }]);
+    showDetails();
   };
   upsertSearchAttributes([
     { key: FEED_NAME, value: input.name },
     { key: ADAPTER, value: input.adapter },
     { key: FEED_STATE, value: feed.state },
   ]);
+  showDetails();
 
   setHandler(feedStatusQuery, () => feed.status());
-  setHandler(feedProgressSignal, (p) => feed.progress(p));
+  setHandler(feedProgressSignal, (p) => {
+    feed.progress(p);
+    showDetails();
+  });
   setHandler(pauseSignal, () => {
     feed.paused = true;
   });

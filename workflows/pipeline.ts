@@ -7,6 +7,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -17,10 +18,12 @@ import {
   BATCH_STATUS,
   FAILED_BATCH_IDS,
   PIPELINE_DEFAULTS,
+  pipelineMetadata,
   pipelineStatusQuery,
   stageProgressSignal,
   type PipelineInput,
 } from '../contract';
+import { pipelineCurrentDetails } from './current-details';
 import { PipelineBook } from './pipeline-book';
 
 /**
@@ -33,13 +36,17 @@ export async function pipeline(input: PipelineInput = {}): Promise<void> {
   const maxAttempts = input.maxAttempts ?? PIPELINE_DEFAULTS.maxAttempts;
   const book = new PipelineBook(input.totals);
   setHandler(pipelineStatusQuery, () => book.status);
+  // Not in the history: the Temporal UI's current details, kept by every run (unlike the summary).
+  const summary = pipelineMetadata(input).staticSummary;
+  const showDetails = () => setCurrentDetails(pipelineCurrentDetails(summary, book.status));
+  showDetails();
   const partition = input.partition ?? 0;
   const { ensureGroups } = proxyActivities<Activities>({ startToCloseTimeout: '1m' });
   await ensureGroups({ partition });
 
   // Runs recorded before stage activities loop short batch activities (kept replayable).
   const loop = patched('stage-activities')
-    ? stageLoop(input, partition, maxAttempts, book)
+    ? stageLoop(input, partition, maxAttempts, book, showDetails)
     : batchLoop(input, partition, maxAttempts, book);
 
   const slots = Math.max(1, input.normalizeSlots ?? PIPELINE_DEFAULTS.normalizeSlots);
@@ -63,6 +70,7 @@ function stageLoop(
   partition: number,
   maxAttempts: number,
   book: PipelineBook,
+  showDetails: () => void,
 ) {
   const runMs = input.runMs ?? PIPELINE_DEFAULTS.runMs;
   const { runStage } = proxyActivities<Activities>({
@@ -78,12 +86,16 @@ function stageLoop(
     // (bench:scale: a second worker got ~3% of the work); polled, they spread over workers.
     allowEagerDispatch: false,
   });
-  setHandler(stageProgressSignal, (r) => book.progress(r));
+  setHandler(stageProgressSignal, (r) => {
+    book.progress(r);
+    showDetails();
+  });
   const statusMs = input.statusMs ?? PIPELINE_DEFAULTS.statusMs;
   return async (stage: Stage, slot: number) => {
     while (!workflowInfo().continueAsNewSuggested) {
       const r = await runStage({ partition, stage, slot, runMs, maxAttempts, statusMs });
       book.finish(r);
+      showDetails();
       if (r.quarantined) {
         const { batchId, error } = r.quarantined;
         upsertSearchAttributes([

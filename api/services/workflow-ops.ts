@@ -23,6 +23,7 @@ import {
   pipelineWorkflow,
   pipelineWorkflowId,
   replayBatchWorkflow,
+  replayMetadata,
   replayWorkflowId,
   type FeedInput,
   type FeedStatus,
@@ -266,6 +267,7 @@ export function createWorkflowOps(
             taskQueue,
             workflowId,
             args: [{ batchId }],
+            ...replayMetadata(batchId),
           });
           return { workflowId, runId: h.firstExecutionRunId, started: true };
         } catch (err) {

@@ -11,6 +11,7 @@ import {
 } from '../../clients';
 import {
   ARCHIVE_SCHEDULE_ID,
+  archiveDayMetadata,
   archiveDayWorkflow,
   archiveWorkflowId,
   type ArchiveDayResult,
@@ -356,6 +357,8 @@ describe.each(SINKS)('archiveDay workflow, %s sink', (sinkKind) => {
     await expectArchived(days[3]!);
     const child = await temporal.client.workflow.getHandle(archiveWorkflowId(days[3]!)).describe();
     expect(child.status.name).toBe('COMPLETED');
+    // The dispatch gives its child the day's summary (Temporal UI "User Metadata").
+    expect(await child.staticSummary()).toBe(archiveDayMetadata(days[3]!).staticSummary);
     // Yesterday is archived but inside the retention window: still in Redis.
     for (const t of ofPartitionFirsts(seeded.get(days[3]!)!)) {
       const tail = (await fx.redis.xrange(
