@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import {
   BACKTEST_DEFAULTS,
   backtestAnomaliesWorkflow,
+  backtestMetadata,
   backtestWorkflowId,
   type BacktestInput,
   type KnownEvent,
@@ -132,6 +133,7 @@ export async function startBacktest(
     taskQueue: config.temporal.taskQueue,
     workflowId: backtestWorkflowId(backtestKey(input)),
     args: [input],
+    ...backtestMetadata(input),
   });
   return { ...started, input };
 }

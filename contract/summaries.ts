@@ -1,3 +1,4 @@
+import type { BacktestInput } from './backtest';
 import type { Stage } from '../lib/redis/keys';
 import { archiveWorkflowId } from './archive';
 import type { FeedInput } from './feed';
@@ -120,6 +121,28 @@ export function redriveMetadata(input: RedriveInput): WorkflowMetadata {
       `Filter: ${filters.length ? filters.join('; ') : 'every letter'}.`,
       input.maxLetters !== undefined ? `At most ${input.maxLetters} letters per partition.` : '',
       'Each letter is normalized again once (a per-letter marker keeps two runs apart).',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  };
+}
+
+/** A backtest of detector settings over archived days (`backtest-<hash of the input>`). */
+export function backtestMetadata(input: BacktestInput): WorkflowMetadata {
+  const changed = Object.keys(input.candidate)
+    .filter((k) => input.candidate[k] !== input.production[k])
+    .sort()
+    .map((k) => `${k}=${input.candidate[k]}`);
+  const scope = [
+    input.instruments?.length ? `instruments ${input.instruments.join(', ')}` : undefined,
+    input.sectors?.length ? `sectors ${input.sectors.join(', ')}` : undefined,
+  ].filter((x) => x !== undefined);
+  return {
+    staticSummary: `backtest of anomaly settings over ${input.from}..${input.to}`,
+    staticDetails: [
+      `Candidate: ${changed.length ? changed.join(' ') : 'the production settings'}.`,
+      scope.length ? `Only ${scope.join('; ')}.` : '',
+      'Replays the archived ticks through the production detectors under both settings and compares; writes under the archive root, never to the live streams.',
     ]
       .filter(Boolean)
       .join('\n'),

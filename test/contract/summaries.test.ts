@@ -3,6 +3,7 @@ import { createWorkflowOps } from '../../api/services/workflow-ops';
 import {
   ensureArchiveSchedule,
   startArchiveDay,
+  startBacktest,
   startFeed,
   startPipeline,
   startRedrive,
@@ -108,6 +109,16 @@ describe('workflow summaries (Temporal UI "User Metadata") on a real Temporal se
     const rd = await metadata(await describeStarted(redrive.workflowId));
     expect(rd.summary).toBe('dry-run redrive of dead letters, partitions 0, 1');
     expect(rd.details).toMatch(/feed sim; reason contains "price"/);
+
+    // A backtest of days never archived here: it fails, but its purpose shows from the start.
+    const backtest = await startBacktest(temporal.client, config, {
+      from: '2001-02-04',
+      to: '2001-02-05',
+      set: ['ANOMALY_JUMP_PCT=2.5'],
+    });
+    const bt = await metadata(await describeStarted(backtest.workflowId));
+    expect(bt.summary).toBe('backtest of anomaly settings over 2001-02-04..2001-02-05');
+    expect(bt.details).toMatch(/^Candidate: ANOMALY_JUMP_PCT=2.5\./);
   });
 
   it("the archive Schedule's action", async () => {
