@@ -1,6 +1,9 @@
+// First: graphql-js reads NODE_ENV when it loads.
+import './node-env-production';
 import { spawn } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api';
+import { createApiKeyStore } from '../api/auth';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
@@ -11,16 +14,29 @@ import { API_SCRIPTS, keysOf, createRedis, encodeLatestQuote } from '../lib/redi
  * process.cpuUsage around an autocannon run in a child process. Unlike throughput, it barely
  * moves when other jobs share the machine, so it is the figure to compare code changes by.
  * Usage: REDIS_URL=redis://127.0.0.1:6379 tsx bench/api-cpu.ts
+ * `BENCH_API_AUTH=key` measures what `npm run bench:api` calls `api-key+rate-limit`: auth
+ * required, every request carrying an API key, and the Redis rate limit on (a limit too high
+ * to refuse anything, so each request pays its check).
  */
+const WITH_KEY = process.env.BENCH_API_AUTH === 'key';
+
 async function main(): Promise<void> {
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     API_PORT: '0',
-    API_AUTH_MODE: process.env.API_AUTH_MODE ?? 'dev',
-    API_RATE_LIMIT_PER_SECOND: process.env.API_RATE_LIMIT_PER_SECOND ?? '0',
     REDIS_KEY_PREFIX: 'cpubench:',
+    ...(WITH_KEY
+      ? {
+          API_AUTH_MODE: 'required',
+          API_RATE_LIMIT_PER_SECOND: '1000000',
+          API_RATE_LIMIT_BURST: '1000000',
+        }
+      : {
+          API_AUTH_MODE: process.env.API_AUTH_MODE ?? 'dev',
+          API_RATE_LIMIT_PER_SECOND: process.env.API_RATE_LIMIT_PER_SECOND ?? '0',
+        }),
   });
   const redis = createRedis(config.redis, { scripts: API_SCRIPTS });
   const keys = keysOf(config);
@@ -43,6 +59,12 @@ async function main(): Promise<void> {
       ts,
     ),
   );
+  const keyHeader = WITH_KEY
+    ? [
+        '-H',
+        `x-api-key=${(await createApiKeyStore({ redis, keys }).createApiKey({ name: 'cpubench', role: 'viewer' })).key}`,
+      ]
+    : [];
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const app = createApp({
     config,
@@ -72,6 +94,7 @@ async function main(): Promise<void> {
           'POST',
           '-H',
           'content-type=application/json',
+          ...keyHeader,
           '-b',
           body,
           `http://127.0.0.1:${port}/graphql`,
@@ -101,7 +124,11 @@ async function main(): Promise<void> {
   }
   results.sort((a, b) => a - b);
   console.log(
-    JSON.stringify({ bench: 'api-cpu', usPerRequest: Math.round(results[1]! * 10) / 10 }),
+    JSON.stringify({
+      bench: 'api-cpu',
+      auth: WITH_KEY ? 'api-key+rate-limit' : config.api.auth.mode,
+      usPerRequest: Math.round(results[1]! * 10) / 10,
+    }),
   );
   await app.stop();
   await redis.quit();

@@ -62,7 +62,9 @@ export function useConsole(opts: { settings: ConsoleSettings; distDir?: string }
   const dist = opts.distDir ?? CONSOLE_DIST_DIR;
   const settings = JSON.stringify(opts.settings);
   return {
-    async onRequest(payload) {
+    // Not async: a hook that returns a promise makes every request (GraphQL ones too) wait a
+    // turn for it; only the file reads below need one.
+    onRequest(payload) {
       const { request, url, fetchAPI } = payload;
       const endResponse = (r: Response) => payload.endResponse(r);
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
@@ -82,30 +84,32 @@ export function useConsole(opts: { settings: ConsoleSettings; distDir?: string }
       }
       if (file === undefined) return;
       const type = TYPES[extname(file)];
-      const body = type ? await readFile(join(dist, file)).catch(() => undefined) : undefined;
-      if (!body) {
-        const missing = file === 'index.html';
+      const read = type ? readFile(join(dist, file)).catch(() => undefined) : undefined;
+      return Promise.resolve(read).then((body) => {
+        if (!body) {
+          const missing = file === 'index.html';
+          endResponse(
+            new fetchAPI.Response(
+              missing ? 'The console is not built: run `npm run build:console`.\n' : 'Not found\n',
+              { status: missing ? 503 : 404, headers: { 'content-type': 'text/plain' } },
+            ),
+          );
+          return;
+        }
         endResponse(
-          new fetchAPI.Response(
-            missing ? 'The console is not built: run `npm run build:console`.\n' : 'Not found\n',
-            { status: missing ? 503 : 404, headers: { 'content-type': 'text/plain' } },
-          ),
+          new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+            headers: {
+              'content-type': type!,
+              // Rebuilds keep file names: revalidate every time (the files are small).
+              'cache-control': 'no-cache',
+              'x-content-type-options': 'nosniff',
+              ...(file === 'index.html'
+                ? { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' }
+                : {}),
+            },
+          }),
         );
-        return;
-      }
-      endResponse(
-        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
-          headers: {
-            'content-type': type!,
-            // Rebuilds keep file names: revalidate every time (the files are small).
-            'cache-control': 'no-cache',
-            'x-content-type-options': 'nosniff',
-            ...(file === 'index.html'
-              ? { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' }
-              : {}),
-          },
-        }),
-      );
+      });
     },
   };
 }

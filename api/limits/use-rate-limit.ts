@@ -26,7 +26,8 @@ export function useRateLimit(opts: RateLimitOptions): Plugin {
   const { admission } = opts;
   const { mutationCost } = admission;
   return {
-    async onParams({ params, request, context, setResult }) {
+    // Not async: with limiting off, a promise per request would only make it wait a turn.
+    onParams({ params, request, context, setResult }) {
       if (!admission.enabled) return;
       const kind =
         mutationCost === 1 ? undefined : operationKind(params.query, params.operationName);
@@ -34,8 +35,11 @@ export function useRateLimit(opts: RateLimitOptions): Plugin {
         kind === OperationTypeNode.MUTATION || kind === OperationTypeNode.SUBSCRIPTION
           ? mutationCost
           : 1;
-      const refused = await admission.admit(() => opts.identify(request, context), cost);
-      if (refused) setResult({ errors: [refused] });
+      return admission
+        .admit(() => opts.identify(request, context), cost)
+        .then((refused) => {
+          if (refused) setResult({ errors: [refused] });
+        });
     },
   };
 }

@@ -15,7 +15,8 @@ export interface OpsEndpointsOptions {
  */
 export function useOpsEndpoints(opts: OpsEndpointsOptions): Plugin {
   return {
-    async onRequest(payload) {
+    // Not async: a hook that returns a promise makes every request wait a turn for it.
+    onRequest(payload) {
       const { request, url, fetchAPI } = payload;
       if (request.method !== 'GET') return;
       const respond = (status: number, body: string, contentType = 'text/plain; charset=utf-8') =>
@@ -29,14 +30,16 @@ export function useOpsEndpoints(opts: OpsEndpointsOptions): Plugin {
         case '/healthz':
           respond(200, 'ok');
           return;
-        case '/readyz': {
-          const { ok, checks } = await opts.ready();
-          respond(ok ? 200 : 503, JSON.stringify({ ready: ok, ...checks }), 'application/json');
-          return;
-        }
+        case '/readyz':
+          return opts
+            .ready()
+            .then(({ ok, checks }) =>
+              respond(ok ? 200 : 503, JSON.stringify({ ready: ok, ...checks }), 'application/json'),
+            );
         case '/metrics':
-          respond(200, await opts.registry.metrics(), opts.registry.contentType);
-          return;
+          return opts.registry
+            .metrics()
+            .then((text) => respond(200, text, opts.registry.contentType));
       }
     },
   };

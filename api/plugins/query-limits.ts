@@ -4,7 +4,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { ExecutionArgs, GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ERROR_CODES, userError, type ErrorCode } from '../errors';
-import { operationCost } from '../limits/query-cost';
+import { createOperationCostCache } from '../limits/cost-cache';
 
 export interface QueryLimits {
   readonly maxDepth: number;
@@ -31,6 +31,7 @@ export function useQueryLimits(limits: QueryLimits): Plugin[] {
       if (ctx) ctx.reportError(coded);
       else throw coded; // the token counter runs inside the parser, which has no context
     };
+  const operationCost = createOperationCostCache(limits.maxPageSize);
   const costPlugin: Plugin = {
     onExecute({ args, setResultAndStopExecution }) {
       // Envelop types these as any to stay independent of the graphql version.
@@ -38,13 +39,7 @@ export function useQueryLimits(limits: QueryLimits): Plugin[] {
         ExecutionArgs,
         'schema' | 'document' | 'operationName' | 'variableValues'
       >;
-      const cost = operationCost(
-        a.schema,
-        a.document,
-        a.operationName,
-        a.variableValues ?? {},
-        limits.maxPageSize,
-      );
+      const cost = operationCost(a.schema, a.document, a.operationName, a.variableValues ?? {});
       if (cost > limits.maxCost) {
         setResultAndStopExecution({
           errors: [
