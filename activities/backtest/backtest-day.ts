@@ -1,5 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, truncate, writeFile, appendFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -166,6 +175,8 @@ export async function backtestDay(
       bytes[side] += Buffer.byteLength(text);
     }
   };
+  const heartbeatTimeoutMs = ctx?.info.heartbeatTimeoutMs ?? BACKTEST_DEFAULTS.heartbeatTimeoutMs;
+  const written: { name: string; at: number }[] = [];
   const checkpoint = async (after: string) => {
     await flushOutput();
     const next: Checkpoint = {
@@ -183,10 +194,15 @@ export async function backtestDay(
     // A new file each time: the heartbeat names one that is complete.
     const name = join(dir, `checkpoint-${ticksRead}.json`);
     await writeAtomically(name, JSON.stringify(next));
-    const previous = checkpointFile;
     checkpointFile = name;
     ctx?.heartbeat(progress());
-    if (previous && previous !== name) await rm(previous, { force: true });
+    // The SDK throttles heartbeats (up to 0.8 × the heartbeat timeout): the server may still
+    // name an older file, so a file goes only once a newer one has surely reached it.
+    const now = Date.now();
+    written.push({ name, at: now });
+    while (written.length > 1 && written[0]!.at < now - 2 * heartbeatTimeoutMs) {
+      await rm(written.shift()!.name, { force: true });
+    }
     sinceCheckpoint = 0;
     if (config.archive.testDelayMs > 0) await sleep(config.archive.testDelayMs);
   };
@@ -226,6 +242,9 @@ export async function backtestDay(
     input.labels,
   );
   await writeAtomically(reportFile, `${JSON.stringify(report)}\n`);
-  if (checkpointFile) await rm(checkpointFile, { force: true });
+  // Every checkpoint of the day, a dead attempt's included: the report supersedes them.
+  for (const f of await readdir(dir)) {
+    if (/^checkpoint-\d+\.json$/.test(f)) await rm(join(dir, f), { force: true });
+  }
   return report;
 }
