@@ -46,8 +46,10 @@ describe('names recorded in workflow histories', () => {
   it('keeps the workflow type names', () => {
     expect(Object.keys(WORKFLOWS).sort()).toEqual([
       'archiveDay',
+      'backtestAnomalies',
       'ingestFeed',
       'pipeline',
+      'redriveDeadLetters',
       'replayBatch',
     ]);
     for (const [name, def] of Object.entries(WORKFLOWS)) expect(def.name).toBe(name);
@@ -56,11 +58,13 @@ describe('names recorded in workflow histories', () => {
   it('keeps the failure type names', () => {
     expect(Object.values(FAILURE).sort()).toEqual([
       'ArchiveMismatch',
+      'BadBacktest',
       'BadDay',
       'DayNotClosed',
       'FeedAuthError',
       'FeedFailed',
       'InvalidFeedConfig',
+      'NotArchived',
       'UnknownBatch',
       'UnknownStage',
       'WorkerShutdown',
