@@ -20,6 +20,7 @@ import {
 } from '../../lib/redis';
 import { activityLogger, type ActivityDeps } from '../deps';
 import { stageContext } from './batch-activities';
+import type { StageContext } from './stages';
 import { routed } from './stages/normalize';
 
 /** One partition's share of a redrive: the activity's input. */
@@ -70,8 +71,7 @@ export function createRedriveActivities(deps: ActivityDeps) {
   const { redis, keys } = deps;
 
   /** What the normalizer makes of a letter's payload now (with the adapter of this build). */
-  function attempt(pk: PartitionKeys, d: DeadLetter) {
-    const ctx = stageContext(deps, pk.partition);
+  function attempt(ctx: StageContext, d: DeadLetter) {
     // The raw entry's id was assigned when ingestion appended it: the receive time, near enough.
     const raw = {
       feed: d.feed,
@@ -80,16 +80,17 @@ export function createRedriveActivities(deps: ActivityDeps) {
       sourceId: '',
       payload: d.payload,
     };
-    return { ctx, r: routed(normalizeRaw(raw, { sectors: ctx.sectors, limits: ctx.limits }), ctx) };
+    return routed(normalizeRaw(raw, { sectors: ctx.sectors, limits: ctx.limits }), ctx);
   }
 
   async function redriveLetter(
+    ctx: StageContext,
     pk: PartitionKeys,
     id: string,
     d: DeadLetter,
     input: RedrivePartitionInput,
   ): Promise<LetterOutcome> {
-    const { ctx, r } = attempt(pk, d);
+    const r = attempt(ctx, d);
     const commit = new BatchCommit(pk.deadLetters, 'redrive', [], {
       kind: 'once',
       markerKey: pk.redriveMarker(id),
@@ -137,9 +138,14 @@ export function createRedriveActivities(deps: ActivityDeps) {
   }
 
   /** A dry run: what would become of the letter, changing nothing (duplicates are not foreseen). */
-  async function foresee(pk: PartitionKeys, id: string, d: DeadLetter): Promise<LetterOutcome> {
+  async function foresee(
+    ctx: StageContext,
+    pk: PartitionKeys,
+    id: string,
+    d: DeadLetter,
+  ): Promise<LetterOutcome> {
     if (await redis.exists(pk.redriveMarker(id))) return earlierOutcome(pk, id, undefined);
-    const { r } = attempt(pk, d);
+    const r = attempt(ctx, d);
     return r.ok
       ? { partition: pk.partition, letterId: id, outcome: 'normalized' }
       : { partition: pk.partition, letterId: id, outcome: 'dead-lettered', detail: r.reason };
@@ -191,6 +197,8 @@ export function createRedriveActivities(deps: ActivityDeps) {
         ctx = undefined; // called outside an activity (tests, scripts)
       }
       const pk = keys.partition(input.partition);
+      // Once per run, not per letter: the limits, sectors and keys a letter is normalized with.
+      const stage = stageContext(deps, input.partition);
       const log = activityLogger(deps.logger, { partition: input.partition });
       const resumed = ctx?.info.heartbeatDetails as RedriveProgress | undefined;
       const counts: RedriveCounts = { ...EMPTY, ...(resumed && pickCounts(resumed)) };
@@ -231,7 +239,9 @@ export function createRedriveActivities(deps: ActivityDeps) {
             break;
           }
           counts.matched++;
-          const o = input.dryRun ? await foresee(pk, id, d) : await redriveLetter(pk, id, d, input);
+          const o = input.dryRun
+            ? await foresee(stage, pk, id, d)
+            : await redriveLetter(stage, pk, id, d, input);
           tally(counts, o.outcome);
           if (outcomes.length < REDRIVE_DEFAULTS.sampleOutcomes) outcomes.push(o);
           lastId = id;
